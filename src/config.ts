@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every setting the server reads, parsed and validated once at start-up.
+ * Nothing else in the code base reads `process.env`.
+ */
+export interface Config {
+  port: number;
+  nodeEnv: string;
+  isProduction: boolean;
+  logLevel: LogLevel;
+  helpcrunch: {
+    apiUrl: string;
+    /** Undefined outside production means "serve the built-in sandbox upstream". */
+    apiKey: string | undefined;
+  };
+  comagic: {
+    apiUrl: string;
+    accessToken: string | undefined;
+    userId: number | undefined;
+    /** How many single JSON-RPC calls may be in flight at once (the API has no batches). */
+    concurrency: number;
+  };
+  upstreamTimeoutMs: number;
+  cache: {
+    /** `redis://` or `rediss://`; undefined means in-memory. */
+    url: string | undefined;
+    ttlSeconds: number;
+    notFoundTtlSeconds: number;
+    maxEntries: number;
+    /** A cache operation slower than this counts as a miss. */
+    timeoutMs: number;
+  };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+function integer(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+}
+
+function httpUrl(fallback: string) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      const url = value === undefined || value === '' ? fallback : value;
+      if (!/^https?:\/\/[^/\s]+/.test(url) || !URL.canParse(url)) {
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${url}"` });
+        return z.NEVER;
+      }
+      return url.replace(/\/+$/, '');
+    });
+}
+
+const envSchema = z.object({
+  PORT: integer(0, 65535, 4000),
+  NODE_ENV: z.string().trim().optional().transform((value) => value || 'development'),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || 'info')
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+  HELPCRUNCH_API_URL: httpUrl('https://api.helpcrunch.com/v1'),
+  HELPCRUNCH_API_KEY: optionalString,
+  COMAGIC_API_URL: httpUrl('https://dataapi.comagic.ru/v2.0'),
+  COMAGIC_ACCESS_TOKEN: optionalString,
+  COMAGIC_USER_ID: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
+        return z.NEVER;
+      }
+      return Number(value);
+    }),
+  COMAGIC_CONCURRENCY: integer(1, 64, 4),
+  UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 10_000),
+  CACHE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      if (!/^rediss?:\/\//.test(value) || !URL.canParse(value)) {
+        // The URL may hold a password: name the variable, never echo the value.
+        ctx.addIssue({ code: 'custom', message: 'must be a redis:// or rediss:// URL, or empty for the in-memory cache' });
+        return z.NEVER;
+      }
+      return value;
+    }),
+  CACHE_TTL_SECONDS: integer(1, 86_400 * 30, 60),
+  CACHE_NOT_FOUND_TTL_SECONDS: integer(1, 86_400, 10),
+  CACHE_MAX_ENTRIES: integer(1, 10_000_000, 10_000),
+  CACHE_TIMEOUT_MS: integer(1, 60_000, 250),
+});
+
+/**
+ * Parses the environment. Throws a ConfigError naming every variable that is wrong.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+
+  if (isProduction) {
+    const missing = [
+      e.HELPCRUNCH_API_KEY === undefined && 'HELPCRUNCH_API_KEY',
+      e.COMAGIC_ACCESS_TOKEN === undefined && 'COMAGIC_ACCESS_TOKEN',
+    ].filter((name): name is string => Boolean(name));
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((name) => `  ${name}: is required when NODE_ENV=production`).join('\n')}`,
+      );
+    }
+  }
+  if (e.CACHE_NOT_FOUND_TTL_SECONDS > e.CACHE_TTL_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CACHE_NOT_FOUND_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS',
+    );
+  }
+
+  return {
+    port: e.PORT,
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    logLevel: e.LOG_LEVEL,
+    helpcrunch: { apiUrl: e.HELPCRUNCH_API_URL, apiKey: e.HELPCRUNCH_API_KEY },
+    comagic: {
+      apiUrl: e.COMAGIC_API_URL,
+      accessToken: e.COMAGIC_ACCESS_TOKEN,
+      userId: e.COMAGIC_USER_ID,
+      concurrency: e.COMAGIC_CONCURRENCY,
+    },
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    cache: {
+      url: e.CACHE_URL,
+      ttlSeconds: e.CACHE_TTL_SECONDS,
+      notFoundTtlSeconds: e.CACHE_NOT_FOUND_TTL_SECONDS,
+      maxEntries: e.CACHE_MAX_ENTRIES,
+      timeoutMs: e.CACHE_TIMEOUT_MS,
+    },
+  };
+}
+
+/** Loads `.env` from the working directory into the environment, if there is one. */
+export function loadDotEnvFile(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

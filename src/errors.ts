@@ -1,0 +1,52 @@
+/**
+ * Typed domain errors. Upstream clients turn their wire errors into these; everything
+ * above the clients (loaders, resolvers, the GraphQL error formatter) speaks only these.
+ */
+
+export type UpstreamService = 'helpcrunch' | 'comagic';
+
+export type UpstreamErrorCode =
+  | 'UPSTREAM_UNAUTHENTICATED'
+  | 'UPSTREAM_FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'BAD_USER_INPUT';
+
+export interface UpstreamErrorDetails {
+  service: UpstreamService;
+  /** HTTP status of the upstream response, when there was one. */
+  status?: number;
+  /** The upstream's own error code: HelpCrunch's `code`, or CoMagic's `data.mnemonic`. */
+  code?: string;
+}
+
+export class UpstreamError extends Error {
+  readonly code: UpstreamErrorCode;
+  readonly upstream: UpstreamErrorDetails;
+  /** Seconds after which the call may succeed again, when the upstream tells. */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    code: UpstreamErrorCode,
+    message: string,
+    upstream: UpstreamErrorDetails,
+    options: { retryAfter?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'UpstreamError';
+    this.code = code;
+    this.upstream = upstream;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** Removes every occurrence of the given secrets from a text that came from outside. */
+export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret) result = result.split(secret).join('[REDACTED]');
+  }
+  return result;
+}

@@ -1,0 +1,83 @@
+import { UpstreamError } from '../errors';
+import { sendHttpRequest, type HttpResponse } from '../transport/http';
+import { helpcrunchError } from './errors';
+import {
+  wireCustomerListSchema,
+  wireCustomerSchema,
+  type SearchRequest,
+  type WireCustomer,
+} from './wire';
+import type { z } from 'zod';
+
+/** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
+export const SEARCH_PAGE_SIZE = 100;
+
+export interface HelpCrunchClientOptions {
+  apiUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+/** A thin, typed client for the parts of the HelpCrunch REST API v1 this graph uses. */
+export class HelpCrunchClient {
+  constructor(private readonly options: HelpCrunchClientOptions) {}
+
+  /** `GET /customers/{id}`; null when HelpCrunch answers 404. */
+  async getCustomer(id: number): Promise<WireCustomer | null> {
+    const response = await this.send('GET', `/customers/${id}`);
+    if (response.status === 404) return null;
+    return this.parse(response, wireCustomerSchema);
+  }
+
+  /**
+   * One `POST /customers/search` that OR-s a `customers.id =` filter per id. HelpCrunch has
+   * no multi-get, so this is the only way to fetch many customers in one call. The result
+   * is in HelpCrunch's order, not the order asked.
+   */
+  async searchCustomersByIds(ids: readonly number[]): Promise<WireCustomer[]> {
+    if (ids.length === 0) return [];
+    if (ids.length > SEARCH_PAGE_SIZE) {
+      throw new RangeError(`searchCustomersByIds takes at most ${SEARCH_PAGE_SIZE} ids, got ${ids.length}`);
+    }
+    const body: SearchRequest = {
+      comparison: 'OR',
+      filter: ids.map((id) => ({ field: 'customers.id', operator: '=', value: id })),
+      limit: SEARCH_PAGE_SIZE,
+      offset: 0,
+    };
+    const response = await this.send('POST', '/customers/search', body);
+    return this.parse(response, wireCustomerListSchema).data;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResponse> {
+    return sendHttpRequest({
+      service: 'helpcrunch',
+      method,
+      url: `${this.options.apiUrl}${path}`,
+      headers: { authorization: `Bearer ${this.options.apiKey}` },
+      body,
+      timeoutMs: this.options.timeoutMs,
+    });
+  }
+
+  private parse<T>(response: HttpResponse, schema: z.ZodType<T>): T {
+    if (response.status < 200 || response.status >= 300) {
+      throw helpcrunchError(response, [this.options.apiKey]);
+    }
+    if (response.json === undefined) {
+      throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HelpCrunch sent a body that is not JSON', {
+        service: 'helpcrunch',
+        status: response.status,
+      });
+    }
+    const parsed = schema.safeParse(response.json);
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join('.') || 'body';
+      throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `HelpCrunch sent an unexpected shape at ${where}`, {
+        service: 'helpcrunch',
+        status: response.status,
+      });
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,59 @@
+import type { EntityCache } from '../cache/entityCache';
+
+/** What a fetch says of one id: the entity, null for "does not exist", or the error that hit it. */
+export type Outcome<V> = V | null | Error;
+
+export interface CachedBatchOptions<V> {
+  cache: EntityCache;
+  ids: readonly number[];
+  keyFor(id: number): string;
+  /** Fetches the ids the cache did not have; an id missing from the map is an error. */
+  fetchMissing(ids: number[]): Promise<Map<number, Outcome<V>>>;
+  /** TTL of a found entity, when it differs from the cache's default. */
+  foundTtlSeconds?: number;
+}
+
+/**
+ * The body of every entity loader: read the batch from the cache, fetch only what is
+ * missing, store what was found or confirmed absent (errors are not stored), and answer
+ * in the order of `ids`, as DataLoader requires.
+ */
+export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Array<Outcome<V>>> {
+  const { cache, ids, keyFor } = options;
+  const keys = ids.map(keyFor);
+  const cached = await cache.getMany<V>(keys);
+  const missing = ids.filter((_, index) => cached[index] === undefined);
+  const fetched = missing.length > 0 ? await options.fetchMissing(missing) : new Map<number, Outcome<V>>();
+
+  await Promise.all(
+    missing.map((id) => {
+      const outcome = fetched.get(id);
+      if (outcome === undefined || outcome instanceof Error) return undefined;
+      return cache.set(keyFor(id), outcome, options.foundTtlSeconds);
+    }),
+  );
+
+  return ids.map((id, index) => {
+    const hit = cached[index];
+    if (hit !== undefined) return hit.value;
+    return fetched.get(id) ?? new Error(`no result for id ${id}`);
+  });
+}
+
+/** Runs `fetch` for each id concurrently and collects each id's outcome, errors included. */
+export async function fetchEach<V>(
+  ids: readonly number[],
+  fetch: (id: number) => Promise<V | null>,
+): Promise<Map<number, Outcome<V>>> {
+  const settled = await Promise.allSettled(ids.map(fetch));
+  return new Map(
+    ids.map((id, index) => {
+      const result = settled[index]!;
+      return [id, result.status === 'fulfilled' ? result.value : asError(result.reason)] as const;
+    }),
+  );
+}
+
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

@@ -1,0 +1,52 @@
+import DataLoader from 'dataloader';
+import type { EntityCache } from '../cache/entityCache';
+import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from '../helpcrunch/client';
+import type { WireCustomer } from '../helpcrunch/wire';
+import { asError, cachedBatch, fetchEach, type Outcome } from './cachedBatch';
+
+export type CustomerLoader = DataLoader<number, WireCustomer | null>;
+
+/**
+ * Customers by HelpCrunch id, for one request. A batch becomes one `POST /customers/search`
+ * per 100 ids (matched by id, never by position); ids the search did not return are
+ * confirmed with `GET /customers/{id}`, whose 404 means null. A lone id uses GET directly.
+ */
+export function createCustomerLoader(client: HelpCrunchClient, cache: EntityCache, scope: string): CustomerLoader {
+  return new DataLoader((ids) =>
+    cachedBatch<WireCustomer>({
+      cache,
+      ids,
+      keyFor: (id) => `${scope}:customer:${id}`,
+      fetchMissing: (missing) => fetchCustomers(client, missing),
+    }),
+  );
+}
+
+async function fetchCustomers(client: HelpCrunchClient, ids: number[]): Promise<Map<number, Outcome<WireCustomer>>> {
+  if (ids.length === 1) return fetchEach(ids, (id) => client.getCustomer(id));
+
+  const chunks: number[][] = [];
+  for (let start = 0; start < ids.length; start += SEARCH_PAGE_SIZE) {
+    chunks.push(ids.slice(start, start + SEARCH_PAGE_SIZE));
+  }
+  const outcomes = new Map<number, Outcome<WireCustomer>>();
+  const unconfirmed: number[] = [];
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      try {
+        const found = new Map((await client.searchCustomersByIds(chunk)).map((customer) => [customer.id, customer]));
+        for (const id of chunk) {
+          const customer = found.get(id);
+          if (customer) outcomes.set(id, customer);
+          else unconfirmed.push(id);
+        }
+      } catch (error) {
+        for (const id of chunk) outcomes.set(id, asError(error));
+      }
+    }),
+  );
+  for (const [id, outcome] of await fetchEach(unconfirmed, (id) => client.getCustomer(id))) {
+    outcomes.set(id, outcome);
+  }
+  return outcomes;
+}

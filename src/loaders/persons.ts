@@ -1,0 +1,92 @@
+import DataLoader from 'dataloader';
+import type { EntityCache } from '../cache/entityCache';
+import type { CoMagicClient } from '../comagic/client';
+import type { WirePersonVisitor, WireVisitor } from '../comagic/wire';
+import { cachedBatch, fetchEach } from './cachedBatch';
+
+/** A person with every visitor merged into it, as `get.person_visitors` returns them. */
+export interface PersonRecord {
+  id: number;
+  visitors: WirePersonVisitor[];
+}
+
+/**
+ * A visitor: a `get.person_visitors` row, or, for a visitor that belongs to no person,
+ * a `get.visitors` row lifted into the same shape (no person, company or commentary).
+ */
+export type VisitorRecord = Omit<WirePersonVisitor, 'person_id'> & { person_id: number | null };
+
+/** The visitor → person mapping does not change once made, so it is kept long. */
+export const VISITOR_PERSON_TTL_SECONDS = 24 * 60 * 60;
+
+export interface PersonLoaders {
+  persons: DataLoader<number, PersonRecord | null>;
+  visitors: DataLoader<number, VisitorRecord | null>;
+}
+
+/**
+ * Persons and visitors for one request. The Data API takes no batches, so each distinct
+ * person is one `get.person_visitors` call (the client caps how many run at once); a
+ * visitor is found through its person, so a person is fetched once however it is reached.
+ */
+export function createPersonLoaders(client: CoMagicClient, cache: EntityCache, scope: string): PersonLoaders {
+  const persons = new DataLoader<number, PersonRecord | null>((ids) =>
+    cachedBatch<PersonRecord>({
+      cache,
+      ids,
+      keyFor: (id) => `${scope}:person:${id}`,
+      fetchMissing: (missing) =>
+        fetchEach(missing, async (id) => {
+          const visitors = await client.personVisitors(id);
+          return visitors.length === 0 ? null : { id, visitors };
+        }),
+    }),
+  );
+
+  const personOfVisitor = new DataLoader<number, number | null>((ids) =>
+    cachedBatch<number>({
+      cache,
+      ids,
+      keyFor: (id) => `${scope}:visitor-person:${id}`,
+      foundTtlSeconds: VISITOR_PERSON_TTL_SECONDS,
+      fetchMissing: (missing) => fetchEach(missing, (id) => client.personForVisitor(id)),
+    }),
+  );
+
+  const bareVisitors = new DataLoader<number, WireVisitor | null>((ids) =>
+    cachedBatch<WireVisitor>({
+      cache,
+      ids,
+      keyFor: (id) => `${scope}:visitor:${id}`,
+      fetchMissing: async (missing) => {
+        const found = new Map((await client.visitors(missing)).map((visitor) => [visitor.id, visitor]));
+        return new Map(missing.map((id) => [id, found.get(id) ?? null]));
+      },
+    }),
+  );
+
+  async function loadVisitor(id: number): Promise<VisitorRecord | null> {
+    const personId = await personOfVisitor.load(id);
+    if (personId !== null) {
+      const row = (await persons.load(personId))?.visitors.find((visitor) => visitor.visitor_id === id);
+      if (row) return row;
+    }
+    const bare = await bareVisitors.load(id);
+    if (!bare) return null;
+    return {
+      visitor_id: bare.id,
+      person_id: null,
+      name: bare.name,
+      emails: bare.emails,
+      phones: bare.phones,
+      company: null,
+      commentary: null,
+    };
+  }
+
+  const visitors = new DataLoader<number, VisitorRecord | null>((ids) =>
+    Promise.all(ids.map((id) => loadVisitor(id).catch((error: unknown) => error as Error))),
+  );
+
+  return { persons, visitors };
+}

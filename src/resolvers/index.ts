@@ -1,0 +1,16 @@
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { Resolvers } from '../generated/resolvers-types';
+import { Customer, Device } from './Customer';
+import { Person } from './Person';
+import { Query } from './Query';
+import { Visitor } from './Visitor';
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  JSON: JSONResolver,
+  Query,
+  Customer,
+  Device,
+  Person,
+  Visitor,
+};

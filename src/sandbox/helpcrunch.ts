@@ -1,0 +1,154 @@
+import type { HelpCrunchDataset, RawCustomer } from './data';
+import { FakeHttpServer, type FakeReply, type RecordedCall } from './fakeHttpServer';
+
+/**
+ * A HelpCrunch REST API v1 that runs in-process, for local development, tests and
+ * benchmarks. It speaks the documented API: Bearer auth, `GET /v1/customers/{id}`,
+ * `GET /v1/customers`, `POST /v1/customers/search`, the `{"errors":[...]}` bodies, and the
+ * 120-requests-a-minute limit per account.
+ */
+export interface HelpCrunchSandboxOptions {
+  /** API key → that account's data. */
+  accounts: Record<string, HelpCrunchDataset>;
+  /** Requests a minute per account before 429; 0 turns the limit off. Default 120. */
+  rateLimitPerMinute?: number;
+}
+
+export interface HelpCrunchSandbox {
+  /** Base URL, ending in `/v1`, as HELPCRUNCH_API_URL expects. */
+  url: string;
+  fake: FakeHttpServer;
+  close(): Promise<void>;
+}
+
+export async function startHelpCrunchSandbox(options: HelpCrunchSandboxOptions): Promise<HelpCrunchSandbox> {
+  const limit = options.rateLimitPerMinute ?? 120;
+  const recent = new Map<string, number[]>();
+
+  const fake = new FakeHttpServer((call) => {
+    const apiKey = /^Bearer (.+)$/.exec(String(call.headers.authorization ?? ''))?.[1];
+    const dataset = apiKey === undefined ? undefined : options.accounts[apiKey];
+    if (apiKey === undefined || dataset === undefined) return fail(401, 'invalid_token', 'Invalid token');
+    if (limit > 0 && !withinRateLimit(recent, apiKey, limit)) {
+      return fail(429, 'too_many_requests', 'You have exceeded your requests limit');
+    }
+    return route(call, dataset);
+  });
+  const origin = await fake.listen();
+  return { url: `${origin}/v1`, fake, close: () => fake.close() };
+}
+
+function withinRateLimit(recent: Map<string, number[]>, apiKey: string, limit: number): boolean {
+  const now = Date.now();
+  const window = (recent.get(apiKey) ?? []).filter((at) => now - at < 60_000);
+  const allowed = window.length < limit;
+  if (allowed) window.push(now);
+  recent.set(apiKey, window);
+  return allowed;
+}
+
+function route(call: RecordedCall, dataset: HelpCrunchDataset): FakeReply {
+  const url = new URL(call.path, 'http://sandbox');
+  const byId = /^\/v1\/customers\/([^/]+)$/.exec(url.pathname);
+  if (call.method === 'GET' && byId) {
+    const customer = /^\d+$/.test(byId[1]!) ? dataset.customers.get(Number(byId[1])) : undefined;
+    return customer ? { body: customer } : fail(404, 'entity_not_found', 'Customer not found');
+  }
+  if (call.method === 'GET' && url.pathname === '/v1/customers') {
+    const offset = Number(url.searchParams.get('offset') ?? 0);
+    const pageSize = Number(url.searchParams.get('limit') ?? 100);
+    const all = [...dataset.customers.values()].sort(byLastSeenDescending);
+    return { body: { data: all.slice(offset, offset + pageSize), total: all.length } };
+  }
+  if (call.method === 'POST' && url.pathname === '/v1/customers/search') {
+    return search(call.body, dataset);
+  }
+  return fail(404, 'not_found', 'Not found');
+}
+
+type Operator = '=' | '!=' | '>' | '<' | '>=' | '<=' | '~' | '!~';
+const OPERATORS: Operator[] = ['=', '!=', '>', '<', '>=', '<=', '~', '!~'];
+
+/** Searchable fields and the type their values must have. */
+const FIELDS: Record<string, { type: 'number' | 'string'; read: (c: RawCustomer) => unknown }> = {
+  'customers.id': { type: 'number', read: (c) => c.id },
+  name: { type: 'string', read: (c) => c.name },
+  email: { type: 'string', read: (c) => c.email },
+  company: { type: 'string', read: (c) => c.company },
+  phone: { type: 'string', read: (c) => c.phone },
+  userId: { type: 'string', read: (c) => c.userId },
+  countryCode: { type: 'string', read: (c) => (c.location as { countryCode?: unknown } | null)?.countryCode },
+  city: { type: 'string', read: (c) => (c.location as { city?: unknown } | null)?.city },
+  regionCode: { type: 'string', read: (c) => (c.location as { regionCode?: unknown } | null)?.regionCode },
+  tagsData: { type: 'string', read: (c) => ((c.tags as Array<{ name: string }> | null) ?? []).map((t) => t.name).join(',') },
+  lastSeen: { type: 'number', read: (c) => (c.lastSeen === null ? null : Number(c.lastSeen)) },
+};
+
+function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
+  const request = body as { comparison?: unknown; filter?: unknown; limit?: unknown; offset?: unknown } | undefined;
+  if (typeof request !== 'object' || request === null) return invalid('body', 'Request body must be a JSON object');
+  const comparison = request.comparison ?? 'AND';
+  if (comparison !== 'OR' && comparison !== 'AND') return invalid('comparison', 'comparison must be OR or AND');
+  if (!Array.isArray(request.filter)) return invalid('filter', 'filter must be an array');
+  const limit = request.limit ?? 100;
+  const offset = request.offset ?? 0;
+  if (typeof limit !== 'number' || limit < 1 || limit > 100) return invalid('limit', 'limit must be from 1 to 100');
+  if (typeof offset !== 'number' || offset < 0) return invalid('offset', 'offset must not be negative');
+
+  const tests: Array<(c: RawCustomer) => boolean> = [];
+  for (const entry of request.filter as Array<Record<string, unknown>>) {
+    const field = FIELDS[String(entry?.field)] ?? FIELDS[String(entry?.field).replace(/^customers\./, '')];
+    if (!field) return invalid(String(entry?.field), `Unknown field ${String(entry?.field)}`);
+    const operator = entry.operator as Operator;
+    if (!OPERATORS.includes(operator)) return invalid('operator', `Unknown operator ${String(entry.operator)}`);
+    if (typeof entry.value !== field.type) return invalid(String(entry.field), `Value of ${String(entry.field)} must be a ${field.type}`);
+    tests.push((customer) => compare(field.read(customer), operator, entry.value as string | number));
+  }
+  const matches = [...dataset.customers.values()]
+    .filter((customer) =>
+      tests.length === 0 ? true : comparison === 'OR' ? tests.some((t) => t(customer)) : tests.every((t) => t(customer)),
+    )
+    // HelpCrunch does not answer in the order asked; neither does the sandbox.
+    .sort(byLastSeenDescending);
+  return { body: { data: matches.slice(offset, offset + limit), total: matches.length } };
+}
+
+function compare(actual: unknown, operator: Operator, expected: string | number): boolean {
+  if (actual === null || actual === undefined) return operator === '!=' || operator === '!~';
+  const text = String(actual).toLowerCase();
+  const wanted = String(expected).toLowerCase();
+  switch (operator) {
+    case '=':
+      return typeof expected === 'number' ? Number(actual) === expected : text === wanted;
+    case '!=':
+      return typeof expected === 'number' ? Number(actual) !== expected : text !== wanted;
+    case '~':
+      return text.includes(wanted);
+    case '!~':
+      return !text.includes(wanted);
+    case '>':
+      return Number(actual) > Number(expected);
+    case '<':
+      return Number(actual) < Number(expected);
+    case '>=':
+      return Number(actual) >= Number(expected);
+    case '<=':
+      return Number(actual) <= Number(expected);
+  }
+}
+
+function byLastSeenDescending(a: RawCustomer, b: RawCustomer): number {
+  return (Number(b.lastSeen) || 0) - (Number(a.lastSeen) || 0) || b.id - a.id;
+}
+
+function fail(status: number, code: string, message: string): FakeReply {
+  return { status, body: { errors: [{ code, message }] } };
+}
+
+/** The newer docs' 400: a generic code, then one naming the field or entity at fault. */
+function invalid(field: string, message: string): FakeReply {
+  return {
+    status: 400,
+    body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: field, message }] },
+  };
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config';
+import type { UpstreamEndpoints } from '../context';
+import type { Logger } from '../logger';
+import { startCoMagicSandbox } from './comagic';
+import { createCoMagicDataset, createHelpCrunchDataset, SEED_CUSTOMER, SEED_PERSON_ID } from './data';
+import { startHelpCrunchSandbox } from './helpcrunch';
+
+export interface ResolvedUpstreams {
+  endpoints: UpstreamEndpoints;
+  /** Stops the sandbox upstreams that were started, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * The configured upstreams, with a built-in sandbox standing in for each one whose
+ * credential is missing. Config validation has already refused a missing credential in
+ * production, so a sandbox never serves a production deployment.
+ */
+export async function resolveUpstreams(config: Config, logger: Logger): Promise<ResolvedUpstreams> {
+  const closers: Array<() => Promise<void>> = [];
+  let helpcrunch = config.helpcrunch.apiKey
+    ? { apiUrl: config.helpcrunch.apiUrl, apiKey: config.helpcrunch.apiKey }
+    : undefined;
+  let comagic = config.comagic.accessToken
+    ? { apiUrl: config.comagic.apiUrl, accessToken: config.comagic.accessToken, userId: config.comagic.userId }
+    : undefined;
+
+  if (!helpcrunch) {
+    const apiKey = `sandbox-${randomBytes(12).toString('hex')}`;
+    const sandbox = await startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() } });
+    closers.push(sandbox.close);
+    helpcrunch = { apiUrl: sandbox.url, apiKey };
+    logger.warn(
+      { sandbox: 'helpcrunch', url: sandbox.url },
+      `HELPCRUNCH_API_KEY is not set: serving Customer from the built-in HelpCrunch sandbox (seed customer ${SEED_CUSTOMER.id} and 300 generated). Set HELPCRUNCH_API_KEY to use the real API.`,
+    );
+  }
+  if (!comagic) {
+    const accessToken = `sandbox-${randomBytes(12).toString('hex')}`;
+    const sandbox = await startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() } });
+    closers.push(sandbox.close);
+    comagic = { apiUrl: sandbox.url, accessToken, userId: undefined };
+    logger.warn(
+      { sandbox: 'comagic', url: sandbox.url },
+      `COMAGIC_ACCESS_TOKEN is not set: serving Person and Visitor from the built-in CoMagic sandbox (seed person ${SEED_PERSON_ID} and 100 generated). Set COMAGIC_ACCESS_TOKEN to use the real API.`,
+    );
+  }
+  return {
+    endpoints: { helpcrunch, comagic },
+    async close() {
+      await Promise.all(closers.map((close) => close()));
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import { EntityCache } from './cache/entityCache';
+import { createCacheStore } from './cache/store';
+import type { Config } from './config';
+import { createContext, createServices, type Context, type UpstreamEndpoints } from './context';
+import { UpstreamError } from './errors';
+import type { Logger } from './logger';
+import { resolveUpstreams } from './sandbox';
+import { buildSchema } from './schema';
+
+export interface RunningServer {
+  /** `http://host:port`; the GraphQL endpoint is `${url}/graphql`. */
+  url: string;
+  endpoints: UpstreamEndpoints;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the subgraph: upstreams (or their sandboxes), the cache, Apollo Server, and the
+ * HTTP routes. Resolves once the server accepts requests.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const upstreams = await resolveUpstreams(config, logger);
+  const store = createCacheStore(config.cache, logger);
+  const entityCache = new EntityCache(store.cache, {
+    foundSeconds: config.cache.ttlSeconds,
+    notFoundSeconds: config.cache.notFoundTtlSeconds,
+  });
+  const services = createServices(config, upstreams.endpoints, entityCache);
+
+  const app = express();
+  const httpServer = createServer(app);
+  const apollo = new ApolloServer<Context>({
+    schema: buildSchema(),
+    nodeEnv: config.nodeEnv,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: !config.isProduction,
+    csrfPrevention: true,
+    logger: logger.child({ component: 'apollo' }),
+    formatError,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginCacheControl({ defaultMaxAge: config.cache.ttlSeconds }),
+      ApolloServerPluginResponseCache({
+        cache: store.cache,
+        // Data fetched with one account's credentials is never served to another.
+        extraCacheKeyData: async ({ contextValue }) => contextValue.cacheScopes,
+      }),
+      config.isProduction
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
+      logErrors(logger),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(
+    '/graphql',
+    cors(),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: async () => createContext(services) }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}`;
+  logger.info({ url: `${url}/graphql`, cache: store.kind }, 'contact graph ready');
+
+  return {
+    url,
+    endpoints: upstreams.endpoints,
+    async close() {
+      await apollo.stop();
+      await Promise.all([store.close(), upstreams.close()]);
+    },
+  };
+}
+
+/** Upstream errors carry their typed code and upstream details to the client. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (!(original instanceof UpstreamError)) return formatted;
+  return {
+    ...formatted,
+    message: original.message,
+    extensions: {
+      ...formatted.extensions,
+      code: original.code,
+      upstream: original.upstream,
+      ...(original.retryAfter !== undefined ? { retryAfter: original.retryAfter } : {}),
+    },
+  };
+}
+
+function logErrors(logger: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (original instanceof UpstreamError) {
+              logger.warn({ operationName, code: original.code, upstream: original.upstream, path: error.path }, original.message);
+            } else if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+              logger.error({ operationName, err: original, path: error.path }, 'resolver failed');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
