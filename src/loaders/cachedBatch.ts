@@ -36,7 +36,7 @@ export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Ar
   return ids.map((id, index) => {
     const hit = cached[index];
     if (hit !== undefined) return hit.value;
-    return fetched.get(id) ?? new Error(`no result for id ${id}`);
+    return fetched.has(id) ? (fetched.get(id) as Outcome<V>) : new Error(`no result for id ${id}`);
   });
 }
 

@@ -1,0 +1,54 @@
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/sandbox/data';
+import { comagicCalls, helpcrunchCalls, startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
+
+let upstreams: Upstreams;
+let server: TestServer;
+
+beforeAll(async () => {
+  upstreams = await startUpstreams();
+  server = await startTestServer(upstreams);
+});
+beforeEach(() => upstreams.reset());
+afterAll(async () => {
+  await server.close();
+  await upstreams.close();
+});
+
+test('a customer, person or visitor that does not exist is null with no error', async () => {
+  const { body } = await server.query(`{
+    customer(id: "424242") { id }
+    person(id: "424242") { id }
+    visitor(id: "424242") { id }
+  }`);
+  expect(body).toEqual({ data: { customer: null, person: null, visitor: null } });
+  expect(helpcrunchCalls(upstreams)).toEqual(['GET /v1/customers/424242']);
+  expect(comagicCalls(upstreams).sort()).toEqual(['get.person_visitors', 'get.visitors', 'getobj.person_for_visitor']);
+});
+
+test.each([
+  ['customer(id: "abc") { id }'],
+  ['customer(id: "0") { id }'],
+  ['customer(id: "-5") { id }'],
+  ['customer(id: "1.5") { id }'],
+  ['customer(id: "99999999999999999999") { id }'],
+  ['person(id: "6145241079abc") { id }'],
+  ['visitor(id: "") { id }'],
+  ['customers(ids: ["1000001", "x"]) { id }'],
+  ['_entities(representations: [{ __typename: "Customer", id: "nope" }]) { __typename }'],
+])('%s is BAD_USER_INPUT before any upstream call', async (selection) => {
+  const { status, body } = await server.query(`{ ${selection} }`);
+  expect(status).toBe(200);
+  expect(body.errors).toHaveLength(1);
+  expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(body.errors?.[0]?.message).toMatch(/must be a positive integer/);
+  expect(upstreams.helpcrunch.fake.calls).toHaveLength(0);
+  expect(upstreams.comagic.fake.calls).toHaveLength(0);
+});
+
+test('more than 100 customer ids is BAD_USER_INPUT before any upstream call', async () => {
+  const ids = Array.from({ length: 101 }, (_, index) => String(FIRST_GENERATED_CUSTOMER_ID + index));
+  const { body } = await server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } }', { ids });
+  expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(body.errors?.[0]?.message).toBe('customers takes at most 100 ids, got 101');
+  expect(upstreams.helpcrunch.fake.calls).toHaveLength(0);
+});

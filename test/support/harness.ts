@@ -1,0 +1,123 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startCoMagicSandbox, type CoMagicSandbox } from '../../src/sandbox/comagic';
+import {
+  createCoMagicDataset,
+  createHelpCrunchDataset,
+  type CoMagicDataset,
+  type HelpCrunchDataset,
+} from '../../src/sandbox/data';
+import { startHelpCrunchSandbox, type HelpCrunchSandbox } from '../../src/sandbox/helpcrunch';
+import { startServer, type RunningServer } from '../../src/server';
+
+export const HELPCRUNCH_KEY = 'hc-test-key-3b1f9a7e5c';
+export const COMAGIC_TOKEN = 'cm-test-token-8d2e4c6a0f';
+
+export interface GraphQLResponse {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  };
+  text: string;
+}
+
+/** Real fake upstreams on loopback, shared by the servers a test starts against them. */
+export interface Upstreams {
+  helpcrunch: HelpCrunchSandbox;
+  comagic: CoMagicSandbox;
+  /** Forgets every recorded call and removes every injected fault. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startUpstreams(
+  options: {
+    helpcrunchAccounts?: Record<string, HelpCrunchDataset>;
+    comagicAccounts?: Record<string, CoMagicDataset>;
+    helpcrunchRateLimit?: number;
+  } = {},
+): Promise<Upstreams> {
+  const helpcrunch = await startHelpCrunchSandbox({
+    accounts: options.helpcrunchAccounts ?? { [HELPCRUNCH_KEY]: createHelpCrunchDataset() },
+    rateLimitPerMinute: options.helpcrunchRateLimit ?? 0,
+  });
+  const comagic = await startCoMagicSandbox({
+    accounts: options.comagicAccounts ?? { [COMAGIC_TOKEN]: createCoMagicDataset() },
+    minuteLimit: 100_000,
+  });
+  return {
+    helpcrunch,
+    comagic,
+    reset() {
+      for (const fake of [helpcrunch.fake, comagic.fake]) {
+        fake.resetCalls();
+        fake.intercept = undefined;
+        fake.latencyMs = 0;
+      }
+    },
+    async close() {
+      await Promise.all([helpcrunch.close(), comagic.close()]);
+    },
+  };
+}
+
+export interface TestServer extends RunningServer {
+  query(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  /** Everything the server logged, one JSON line each. */
+  logs: string[];
+}
+
+/** Starts the real server (HTTP included) against the given upstreams with test settings. */
+export async function startTestServer(upstreams: Upstreams, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    PORT: '0',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    HELPCRUNCH_API_URL: upstreams.helpcrunch.url,
+    HELPCRUNCH_API_KEY: HELPCRUNCH_KEY,
+    COMAGIC_API_URL: upstreams.comagic.url,
+    COMAGIC_ACCESS_TOKEN: COMAGIC_TOKEN,
+    UPSTREAM_TIMEOUT_MS: '2000',
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const server = await startServer(config, createLogger(config.logLevel, sink));
+  return {
+    ...server,
+    logs,
+    query: (query, variables, headers) => postGraphQL(server.url, query, variables, headers),
+  };
+}
+
+export async function postGraphQL(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: JSON.parse(text), text };
+}
+
+/** The upstream calls a fake saw, by path (HelpCrunch) or JSON-RPC method (CoMagic). */
+export function helpcrunchCalls(upstreams: Upstreams) {
+  return upstreams.helpcrunch.fake.calls.map((call) => `${call.method} ${call.path}`);
+}
+
+export function comagicCalls(upstreams: Upstreams): string[] {
+  return upstreams.comagic.fake.calls.map((call) => String((call.body as { method?: unknown })?.method));
+}
