@@ -1,0 +1,205 @@
+import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import type { FakeReply } from '../src/sandbox/fakeHttpServer';
+import {
+  COMAGIC_TOKEN,
+  HELPCRUNCH_KEY,
+  startTestServer,
+  startUpstreams,
+  type GraphQLResponse,
+  type TestServer,
+  type Upstreams,
+} from './support/harness';
+
+let upstreams: Upstreams;
+let server: TestServer;
+const responses: GraphQLResponse[] = [];
+// Every case asks for ids no other case asked for, so no answer comes from the cache.
+let nextCase = 0;
+
+beforeAll(async () => {
+  upstreams = await startUpstreams();
+  server = await startTestServer(upstreams, { UPSTREAM_TIMEOUT_MS: '300' });
+});
+beforeEach(() => upstreams.reset());
+afterAll(async () => {
+  await server.close();
+  await upstreams.close();
+});
+
+/** Asks for one customer and one person; the upstream under test fails, the other must survive. */
+async function queryBoth() {
+  nextCase += 1;
+  const customerId = FIRST_GENERATED_CUSTOMER_ID + nextCase;
+  const personId = FIRST_GENERATED_PERSON_ID + nextCase;
+  const response = await server.query(`{
+    customer(id: "${customerId}") { id }
+    person(id: "${personId}") { id }
+  }`);
+  responses.push(response);
+  return { ...response, customerId, personId };
+}
+
+function rpcError(code: number, mnemonic: string, message: string, data: Record<string, unknown> = {}): FakeReply {
+  return { body: { jsonrpc: '2.0', id: 1, error: { code, message, data: { mnemonic, ...data } } } };
+}
+
+describe('HelpCrunch failures fail Customer only', () => {
+  test.each<[string, FakeReply, string, Record<string, unknown>]>([
+    ['401 (seed form)', { status: 401, body: { errors: [{ code: 'invalid_token', message: 'Invalid token' }] } }, 'UPSTREAM_UNAUTHENTICATED', { status: 401, code: 'invalid_token' }],
+    [
+      '401 (newer form)',
+      { status: 401, body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'unauthorized', message: 'Unauthorized' }] } },
+      'UPSTREAM_UNAUTHENTICATED',
+      { status: 401, code: 'unauthorized' },
+    ],
+    ['403', { status: 403, body: { errors: [{ code: 'forbidden', message: 'Forbidden' }] } }, 'UPSTREAM_FORBIDDEN', { status: 403, code: 'forbidden' }],
+    [
+      '400',
+      { status: 400, body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'customers.id', message: 'wrong type' }] } },
+      'BAD_USER_INPUT',
+      { status: 400, code: 'customers.id' },
+    ],
+    ['429', { status: 429, body: { errors: [{ code: 'too_many_requests', message: 'You have exceeded your requests limit' }] } }, 'RATE_LIMITED', { status: 429, code: 'too_many_requests' }],
+    ['503', { status: 503, body: '<html>Service Unavailable</html>' }, 'UPSTREAM_UNAVAILABLE', { status: 503 }],
+    ['a body that is not JSON', { status: 200, body: '<html>maintenance</html>' }, 'UPSTREAM_BAD_RESPONSE', { status: 200 }],
+    ['a body of the wrong shape', { status: 200, body: { id: 'not-a-number' } }, 'UPSTREAM_BAD_RESPONSE', { status: 200 }],
+    ['a hang past the timeout', { hang: true }, 'UPSTREAM_TIMEOUT', {}],
+    ['a connection reset', { destroy: true }, 'UPSTREAM_UNAVAILABLE', {}],
+  ])('%s', async (_name, reply, code, upstream) => {
+    upstreams.helpcrunch.fake.intercept = () => reply;
+    const { body, personId } = await queryBoth();
+
+    expect(body.data).toEqual({ customer: null, person: { id: String(personId) } });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]!.path).toEqual(['customer']);
+    expect(body.errors![0]!.extensions).toMatchObject({ code, upstream: { service: 'helpcrunch', ...upstream } });
+    expect(body.errors![0]!.extensions!.upstream).toEqual({ service: 'helpcrunch', ...upstream });
+  });
+
+  test('429 with Retry-After reports retryAfter in seconds', async () => {
+    upstreams.helpcrunch.fake.intercept = () => ({
+      status: 429,
+      headers: { 'retry-after': '42' },
+      body: { errors: [{ code: 'too_many_requests', message: 'You have exceeded your requests limit' }] },
+    });
+    const { body } = await queryBoth();
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 42 });
+  });
+
+  test('429 without Retry-After has no retryAfter', async () => {
+    upstreams.helpcrunch.fake.intercept = () => ({ status: 429, body: { errors: [{ code: 'too_many_requests', message: 'limit' }] } });
+    const { body } = await queryBoth();
+    expect(body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    expect(body.errors![0]!.extensions).not.toHaveProperty('retryAfter');
+  });
+
+  test('a failed search fails every id in it, and only the customers field', async () => {
+    upstreams.helpcrunch.fake.intercept = () => ({ status: 500, body: { errors: [{ code: 'internal', message: 'boom' }] } });
+    const ids = [FIRST_GENERATED_CUSTOMER_ID + 200, FIRST_GENERATED_CUSTOMER_ID + 201].map(String);
+    const { body } = await server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } visitor(id: "6152759362") { id } }', { ids });
+    responses.push({ body } as GraphQLResponse);
+    expect(body.data).toEqual({ customers: [null, null], visitor: { id: '6152759362' } });
+    expect(body.errors!.map((error) => error.path)).toEqual([['customers', 0], ['customers', 1]]);
+    expect(body.errors!.every((error) => error.extensions!.code === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+  });
+
+  test('a wrong API key is UPSTREAM_UNAUTHENTICATED, and the key is not in the answer', async () => {
+    const wrong = await startTestServer(upstreams, { HELPCRUNCH_API_KEY: 'hc-wrong-key-0000' });
+    try {
+      const response = await wrong.query('{ customer(id: "8737843") { id } }');
+      expect(response.body.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAUTHENTICATED',
+        upstream: { service: 'helpcrunch', status: 401, code: 'invalid_token' },
+      });
+      expect(response.text).not.toContain('hc-wrong-key-0000');
+      expect(wrong.logs.join('\n')).not.toContain('hc-wrong-key-0000');
+    } finally {
+      await wrong.close();
+    }
+  });
+});
+
+describe('CoMagic failures fail Person only', () => {
+  const limits = { day_limit: 10000, day_remaining: 9000, day_reset: 50000, minute_limit: 120, minute_remaining: 0, minute_reset: 17 };
+  test.each<[string, FakeReply, string, Record<string, unknown>]>([
+    ['access_token_expired', rpcError(-32001, 'access_token_expired', 'Access token has been expired'), 'UPSTREAM_UNAUTHENTICATED', { code: 'access_token_expired' }],
+    ['auth_error', rpcError(-32001, 'auth_error', 'Authorization error'), 'UPSTREAM_UNAUTHENTICATED', { code: 'auth_error' }],
+    ['ip_not_whitelisted', rpcError(-32003, 'ip_not_whitelisted', 'IP is not whitelisted'), 'UPSTREAM_FORBIDDEN', { code: 'ip_not_whitelisted' }],
+    ['method_component_disabled', rpcError(-32008, 'method_component_disabled', 'Component disabled'), 'UPSTREAM_FORBIDDEN', { code: 'method_component_disabled' }],
+    ['account_inactive', rpcError(-32009, 'account_inactive', 'Account is inactive'), 'UPSTREAM_FORBIDDEN', { code: 'account_inactive' }],
+    ['invalid_parameter_value', rpcError(-32602, 'invalid_parameter_value', 'Invalid value', { field: 'person_id' }), 'BAD_USER_INPUT', { code: 'invalid_parameter_value' }],
+    ['internal_error', rpcError(-32603, 'internal_error', 'Internal error'), 'UPSTREAM_UNAVAILABLE', { code: 'internal_error' }],
+    ['batch_opreations_not_supported', rpcError(-32099, 'batch_opreations_not_supported', 'Batch'), 'UPSTREAM_BAD_RESPONSE', { code: 'batch_opreations_not_supported' }],
+  ])('%s', async (_name, reply, code, upstream) => {
+    upstreams.comagic.fake.intercept = () => reply;
+    const { body, customerId } = await queryBoth();
+
+    expect(body.data).toEqual({ customer: { id: String(customerId) }, person: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]!.path).toEqual(['person']);
+    expect(body.errors![0]!.extensions!.code).toBe(code);
+    expect(body.errors![0]!.extensions!.upstream).toEqual({ service: 'comagic', status: 200, ...upstream });
+  });
+
+  test.each<[string, FakeReply, string, Record<string, unknown>]>([
+    ['HTTP 502', { status: 502, body: 'Bad gateway' }, 'UPSTREAM_UNAVAILABLE', { status: 502 }],
+    ['a body that is not JSON', { body: 'not json' }, 'UPSTREAM_BAD_RESPONSE', { status: 200 }],
+    ['a result of the wrong shape', { body: { jsonrpc: '2.0', id: 1, result: { data: 'nope' } } }, 'UPSTREAM_BAD_RESPONSE', { status: 200 }],
+    ['a hang past the timeout', { hang: true }, 'UPSTREAM_TIMEOUT', {}],
+    ['a connection reset', { destroy: true }, 'UPSTREAM_UNAVAILABLE', {}],
+  ])('%s', async (_name, reply, code, upstream) => {
+    upstreams.comagic.fake.intercept = () => reply;
+    const { body } = await queryBoth();
+    expect(body.data?.person).toBeNull();
+    expect(body.data?.customer).not.toBeNull();
+    expect(body.errors![0]!.extensions).toMatchObject({ code });
+    expect(body.errors![0]!.extensions!.upstream).toEqual({ service: 'comagic', ...upstream });
+  });
+
+  test('limit_exceeded is RATE_LIMITED with retryAfter from the reported reset', async () => {
+    upstreams.comagic.fake.intercept = () =>
+      rpcError(-32029, 'limit_exceeded', 'Limit per minute has been exceeded', { metadata: { limits } });
+    const { body } = await queryBoth();
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 17, upstream: { code: 'limit_exceeded' } });
+  });
+
+  test('an exhausted day budget reports the day reset', async () => {
+    upstreams.comagic.fake.intercept = () =>
+      rpcError(-32029, 'limit_exceeded', 'Limit per day has been exceeded', {
+        metadata: { limits: { ...limits, day_remaining: 0, minute_remaining: 50 } },
+      });
+    const { body } = await queryBoth();
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 50000 });
+  });
+
+  test('an upstream message that echoes the token is redacted', async () => {
+    upstreams.comagic.fake.intercept = () =>
+      rpcError(-32001, 'access_token_blocked', `Access token ${COMAGIC_TOKEN} is blocked`, { params: { access_token: COMAGIC_TOKEN } });
+    const { body, text } = await queryBoth();
+    expect(body.errors![0]!.message).toBe('CoMagic error -32001: Access token [REDACTED] is blocked');
+    expect(text).not.toContain(COMAGIC_TOKEN);
+  });
+
+  test('a wrong access token is access_token_invalid from the real fake', async () => {
+    const wrong = await startTestServer(upstreams, { COMAGIC_ACCESS_TOKEN: 'cm-wrong-token-0000' });
+    try {
+      const response = await wrong.query('{ person(id: "6145241079") { id } }');
+      expect(response.body.errors![0]!.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAUTHENTICATED',
+        upstream: { service: 'comagic', code: 'access_token_invalid' },
+      });
+      expect(response.text).not.toContain('cm-wrong-token-0000');
+    } finally {
+      await wrong.close();
+    }
+  });
+});
+
+test('no answer and no log line of this file ever held a credential', () => {
+  expect(responses.length).toBeGreaterThan(20);
+  const everything = [...responses.map((response) => JSON.stringify(response.body)), ...server.logs].join('\n');
+  expect(everything).not.toContain(HELPCRUNCH_KEY);
+  expect(everything).not.toContain(COMAGIC_TOKEN);
+  // The failures above were logged, without the credentials.
+  expect(server.logs.some((line) => line.includes('UPSTREAM_UNAUTHENTICATED'))).toBe(true);
+});
