@@ -33,9 +33,16 @@ export function createCacheStore(config: Config['cache'], logger: Logger): Cache
 }
 
 function memoryKeyv(maxEntries: number) {
-  // lru-cache bounds the number of entries; keyv keeps the expiry of each.
-  const store = new LRUCache<string, NonNullable<unknown>>({ max: maxEntries });
-  return { kind: 'memory' as const, keyv: new Keyv<string>({ store, namespace: NAMESPACE }) };
+  // lru-cache bounds the number of entries; its set() takes options where keyv passes a TTL.
+  const lru = new LRUCache<string, NonNullable<unknown>>({ max: maxEntries });
+  const store = {
+    get: (key: string) => lru.get(key),
+    set: (key: string, value: NonNullable<unknown>, ttl?: number) => lru.set(key, value, { ttl }),
+    delete: (key: string) => lru.delete(key),
+    clear: () => lru.clear(),
+    has: (key: string) => lru.has(key),
+  };
+  return { kind: 'memory' as const, keyv: new Keyv<string>({ store, namespace: NAMESPACE, throwOnErrors: true }) };
 }
 
 function redisKeyv(url: string) {
