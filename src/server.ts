@@ -35,7 +35,7 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const upstreams = await resolveUpstreams(config, logger);
-  const store = createCacheStore(config.cache, logger);
+  const store = await createCacheStore(config.cache, logger);
   const entityCache = new EntityCache(store.cache, {
     foundSeconds: config.cache.ttlSeconds,
     notFoundSeconds: config.cache.notFoundTtlSeconds,

@@ -1,4 +1,4 @@
-import KeyvRedis from '@keyv/redis';
+import KeyvRedis, { createClient } from '@keyv/redis';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
@@ -15,21 +15,15 @@ export interface CacheStore {
 }
 
 const NAMESPACE = 'contact-graph';
+/** How long start-up waits for Redis before serving with the cache failing (as misses). */
+const REDIS_CONNECT_WAIT_MS = 2_000;
 
-export function createCacheStore(config: Config['cache'], logger: Logger): CacheStore {
+export async function createCacheStore(config: Config['cache'], logger: Logger): Promise<CacheStore> {
   const log = logger.child({ component: 'cache' });
-  const { keyv, kind } = config.url ? redisKeyv(config.url) : memoryKeyv(config.maxEntries);
-  // Errors are thrown to the fail-safe layer, which logs them; the event would only repeat them.
-  keyv.on('error', () => undefined);
+  const { keyv, kind, close } = config.url ? await redisKeyv(config.url, log) : memoryKeyv(config.maxEntries);
   const cache = new FailSafeCache(new KeyvAdapter<string>(keyv), config.timeoutMs, log);
   log.info({ kind }, 'cache store ready');
-  return {
-    kind,
-    cache,
-    async close() {
-      await keyv.disconnect().catch(() => undefined);
-    },
-  };
+  return { kind, cache, close };
 }
 
 function memoryKeyv(maxEntries: number) {
@@ -42,22 +36,46 @@ function memoryKeyv(maxEntries: number) {
     clear: () => lru.clear(),
     has: (key: string) => lru.has(key),
   };
-  return { kind: 'memory' as const, keyv: new Keyv<string>({ store, namespace: NAMESPACE, throwOnErrors: true }) };
+  return {
+    kind: 'memory' as const,
+    keyv: new Keyv<string>({ store, namespace: NAMESPACE, throwOnErrors: true }),
+    close: async () => lru.clear(),
+  };
 }
 
-function redisKeyv(url: string) {
-  const store = new KeyvRedis<string>(
-    {
-      url,
-      // Fail commands at once while disconnected instead of queueing them behind a dead socket.
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2_000, reconnectStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2_000) },
-    },
-    { throwOnErrors: true, throwOnConnectError: true, connectionTimeout: 2_000 },
-  );
+async function redisKeyv(url: string, log: Logger) {
+  const client = createClient({
+    url,
+    // Fail commands at once while disconnected instead of queueing them behind a dead socket.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: REDIS_CONNECT_WAIT_MS, reconnectStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2_000) },
+  });
+  // Failed operations are logged by the fail-safe layer; the event would only repeat them.
+  client.on('error', () => undefined);
+  const connected = await connectWithin(client.connect(), REDIS_CONNECT_WAIT_MS);
+  if (!connected) log.warn('Redis is not reachable yet; the cache counts as a miss until it is');
+
+  const store = new KeyvRedis<string>(client, { keyPrefixSeparator: ':', throwOnErrors: true });
   store.on('error', () => undefined);
   return {
     kind: 'redis' as const,
-    keyv: new Keyv<string>({ store, namespace: NAMESPACE, throwOnErrors: true }),
+    keyv: new Keyv<string>({ store, namespace: NAMESPACE, useKeyPrefix: false, throwOnErrors: true }),
+    close: async () => {
+      // destroy(), not quit(): quit waits for a connection that may never come back.
+      if (client.isOpen) client.destroy();
+    },
   };
+}
+
+/** Waits for the first connection for at most `ms`; the client keeps trying after that. */
+async function connectWithin(connecting: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([connecting.then(() => true as const, () => false as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

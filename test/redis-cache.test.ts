@@ -1,0 +1,135 @@
+import { createClient } from '@keyv/redis';
+import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import { createCoMagicDataset, createHelpCrunchDataset } from '../src/sandbox/data';
+import { createCacheStore } from '../src/cache/store';
+import { createLogger } from '../src/logger';
+import {
+  COMAGIC_TOKEN,
+  HELPCRUNCH_KEY,
+  helpcrunchCalls,
+  startTestServer,
+  startUpstreams,
+  type TestServer,
+  type Upstreams,
+} from './support/harness';
+import { startRedisServer, type RedisServer } from './support/redis';
+
+const OTHER_KEY = 'hc-other-tenant-key-77';
+
+let redis: RedisServer;
+let upstreams: Upstreams;
+const servers: TestServer[] = [];
+
+async function server(env: Record<string, string> = {}) {
+  const started = await startTestServer(upstreams, { CACHE_URL: redis.url, CACHE_TIMEOUT_MS: '200', ...env });
+  servers.push(started);
+  return started;
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  // Two HelpCrunch accounts whose customer 1000001 differs, as two tenants' would.
+  const other = createHelpCrunchDataset();
+  other.customers.get(FIRST_GENERATED_CUSTOMER_ID)!.name = 'Other Tenant Customer';
+  upstreams = await startUpstreams({
+    helpcrunchAccounts: { [HELPCRUNCH_KEY]: createHelpCrunchDataset(), [OTHER_KEY]: other },
+    comagicAccounts: { [COMAGIC_TOKEN]: createCoMagicDataset() },
+  });
+});
+beforeEach(() => upstreams.reset());
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await upstreams.close();
+  await redis.stop();
+});
+
+test('entities are stored in Redis and shared by every replica with the same credential', async () => {
+  const replicaA = await server();
+  const replicaB = await server();
+  const id = FIRST_GENERATED_CUSTOMER_ID + 1;
+
+  await replicaA.query(`{ customer(id: "${id}") { id name } }`);
+  expect(helpcrunchCalls(upstreams)).toEqual([`GET /v1/customers/${id}`]);
+  upstreams.reset();
+
+  // A different query shape, so the response cache cannot answer it: only the entity cache can.
+  const { body } = await replicaB.query(`{ customers(ids: ["${id}"]) { id email } }`);
+  expect(body.data?.customers[0].id).toBe(String(id));
+  expect(helpcrunchCalls(upstreams)).toEqual([]);
+
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  const keys = await client.keys('*');
+  await client.quit();
+  expect(keys.some((key) => /^contact-graph:helpcrunch:[0-9a-f]{16}:customer:1000002$/.test(key))).toBe(true);
+  expect(keys.join(' ')).not.toContain(HELPCRUNCH_KEY);
+});
+
+test('a different credential is never served what another fetched, from either cache layer', async () => {
+  const tenantA = await server();
+  const tenantB = await server({ HELPCRUNCH_API_KEY: OTHER_KEY });
+  const query = `{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id name } }`;
+
+  const a = await tenantA.query(query);
+  const aAgain = await tenantA.query(query);
+  expect(helpcrunchCalls(upstreams)).toHaveLength(1);
+  upstreams.reset();
+
+  const b = await tenantB.query(query);
+  expect(helpcrunchCalls(upstreams)).toHaveLength(1);
+  expect(upstreams.helpcrunch.fake.calls[0]!.headers.authorization).toBe(`Bearer ${OTHER_KEY}`);
+  expect(b.body.data?.customer.name).toBe('Other Tenant Customer');
+  expect(a.body.data?.customer.name).not.toBe('Other Tenant Customer');
+  expect(aAgain.body).toEqual(a.body);
+});
+
+test('with Redis down every query still answers from the upstream, and the outage is logged', async () => {
+  const replica = await server();
+  const id = FIRST_GENERATED_CUSTOMER_ID + 30;
+  await redis.stop();
+  try {
+    const first = await replica.query(`{ customer(id: "${id}") { id } person(id: "${FIRST_GENERATED_PERSON_ID}") { id } }`);
+    expect(first.body).toEqual({
+      data: { customer: { id: String(id) }, person: { id: String(FIRST_GENERATED_PERSON_ID) } },
+    });
+    const second = await replica.query(`{ customer(id: "${id}") { name } }`);
+    expect(second.body.errors).toBeUndefined();
+    // Nothing could be cached, so both requests went upstream.
+    expect(helpcrunchCalls(upstreams)).toEqual([`GET /v1/customers/${id}`, `GET /v1/customers/${id}`]);
+    expect(replica.logs.some((line) => line.includes('cache is failing'))).toBe(true);
+  } finally {
+    await redis.start();
+  }
+
+  // Once Redis is back the cache works again.
+  const deadline = Date.now() + 10_000;
+  upstreams.reset();
+  for (;;) {
+    await replica.query(`{ customer(id: "${id + 1}") { id } }`);
+    const cachedNow = helpcrunchCalls(upstreams).length;
+    await replica.query(`{ customer(id: "${id + 1}") { email } }`);
+    if (helpcrunchCalls(upstreams).length === cachedNow) break;
+    if (Date.now() > deadline) throw new Error('the cache did not recover after Redis came back');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    upstreams.reset();
+  }
+  expect(replica.logs.some((line) => line.includes('cache recovered'))).toBe(true);
+});
+
+test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', async () => {
+  const store = await createCacheStore(
+    { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200 },
+    createLogger('silent'),
+  );
+  await store.cache.set('a', '1', { ttl: 60 });
+  await store.cache.set('b', '2', { ttl: 60 });
+  await store.cache.set('c', '3', { ttl: 60 });
+  expect(await store.cache.get('a')).toBeUndefined();
+  expect(await store.cache.get('c')).toBe('3');
+
+  await store.cache.set('short', 'x', { ttl: 0.05 });
+  expect(await store.cache.get('short')).toBe('x');
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  expect(await store.cache.get('short')).toBeUndefined();
+  await store.close();
+});
