@@ -1,0 +1,85 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('loadConfig accepted a bad configuration');
+}
+
+test('an empty environment gives the documented defaults, with sandboxes for both upstreams', () => {
+  const config = loadConfig({});
+  expect(config).toEqual({
+    port: 4000,
+    nodeEnv: 'development',
+    isProduction: false,
+    logLevel: 'info',
+    helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined },
+    comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: 4 },
+    upstreamTimeoutMs: 10_000,
+    cache: { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 10_000, timeoutMs: 250 },
+  });
+});
+
+test('every variable is read', () => {
+  const config = loadConfig({
+    PORT: '8080',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'debug',
+    HELPCRUNCH_API_URL: 'http://127.0.0.1:9000/v1/',
+    HELPCRUNCH_API_KEY: 'key',
+    COMAGIC_API_URL: 'https://dataapi.uiscom.ru/v2.0',
+    COMAGIC_ACCESS_TOKEN: 'token',
+    COMAGIC_USER_ID: '12345',
+    COMAGIC_CONCURRENCY: '8',
+    UPSTREAM_TIMEOUT_MS: '1500',
+    CACHE_URL: 'redis://:secret@cache:6379/2',
+    CACHE_TTL_SECONDS: '300',
+    CACHE_NOT_FOUND_TTL_SECONDS: '30',
+    CACHE_MAX_ENTRIES: '500',
+    CACHE_TIMEOUT_MS: '100',
+  });
+  expect(config).toEqual({
+    port: 8080,
+    nodeEnv: 'production',
+    isProduction: true,
+    logLevel: 'debug',
+    helpcrunch: { apiUrl: 'http://127.0.0.1:9000/v1', apiKey: 'key' },
+    comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8 },
+    upstreamTimeoutMs: 1500,
+    cache: { url: 'redis://:secret@cache:6379/2', ttlSeconds: 300, notFoundTtlSeconds: 30, maxEntries: 500, timeoutMs: 100 },
+  });
+});
+
+test.each([
+  [{ PORT: 'eighty' }, 'PORT: must be a whole number from 0 to 65535, got "eighty"'],
+  [{ PORT: '70000' }, 'PORT: must be a whole number'],
+  [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+  [{ HELPCRUNCH_API_URL: 'api.helpcrunch.com' }, 'HELPCRUNCH_API_URL: must be an http(s) URL'],
+  [{ COMAGIC_API_URL: 'ftp://x' }, 'COMAGIC_API_URL: must be an http(s) URL'],
+  [{ COMAGIC_USER_ID: '-1' }, 'COMAGIC_USER_ID: must be a positive whole number'],
+  [{ COMAGIC_CONCURRENCY: '0' }, 'COMAGIC_CONCURRENCY: must be a whole number from 1 to 64'],
+  [{ UPSTREAM_TIMEOUT_MS: '1.5' }, 'UPSTREAM_TIMEOUT_MS: must be a whole number'],
+  [{ CACHE_TTL_SECONDS: '0' }, 'CACHE_TTL_SECONDS: must be a whole number'],
+  [{ CACHE_MAX_ENTRIES: 'lots' }, 'CACHE_MAX_ENTRIES: must be a whole number'],
+  [{ CACHE_TTL_SECONDS: '5', CACHE_NOT_FOUND_TTL_SECONDS: '10' }, 'CACHE_NOT_FOUND_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS'],
+  [{ NODE_ENV: 'production' }, 'HELPCRUNCH_API_KEY: is required when NODE_ENV=production'],
+  [{ NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k' }, 'COMAGIC_ACCESS_TOKEN: is required when NODE_ENV=production'],
+])('%j is refused, naming the variable', (env, message) => {
+  expect(errorOf(env)).toContain(message);
+});
+
+test('every wrong variable is named at once', () => {
+  const message = errorOf({ PORT: 'x', CACHE_TTL_SECONDS: 'y' });
+  expect(message).toContain('PORT:');
+  expect(message).toContain('CACHE_TTL_SECONDS:');
+});
+
+test('a bad CACHE_URL is named without echoing it (it may hold a password)', () => {
+  const message = errorOf({ CACHE_URL: 'http://user:hunter2@cache:6379' });
+  expect(message).toContain('CACHE_URL: must be a redis:// or rediss:// URL');
+  expect(message).not.toContain('hunter2');
+});

@@ -1,0 +1,65 @@
+import { startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
+
+let upstreams: Upstreams;
+let development: TestServer;
+let production: TestServer;
+
+beforeAll(async () => {
+  upstreams = await startUpstreams();
+  development = await startTestServer(upstreams, { NODE_ENV: 'development' });
+  production = await startTestServer(upstreams, { NODE_ENV: 'production' });
+});
+afterAll(async () => {
+  await Promise.all([development.close(), production.close()]);
+  await upstreams.close();
+});
+
+test('GET /health answers 200 once the server is ready', async () => {
+  const response = await fetch(`${development.url}/health`);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({ status: 'ok' });
+});
+
+test('GET /graphql runs a query when the request cannot be a CSRF', async () => {
+  const query = encodeURIComponent('{ customer(id: "8737843") { name } }');
+  const response = await fetch(`${development.url}/graphql?query=${query}`, {
+    headers: { 'apollo-require-preflight': 'true' },
+  });
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({ data: { customer: { name: 'Cindy Mindy' } } });
+
+  const simple = await fetch(`${development.url}/graphql?query=${query}`);
+  expect(simple.status).toBe(400);
+  expect(await simple.text()).toContain('CSRF');
+});
+
+test('outside production a browser opening /graphql gets Apollo Sandbox, and introspection is on', async () => {
+  const page = await fetch(`${development.url}/graphql`, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('new window.EmbeddedSandbox(');
+
+  const { body } = await development.query('{ __schema { queryType { name } } }');
+  expect(body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+});
+
+test('in production there is no Sandbox, no introspection and no stack trace', async () => {
+  const page = await fetch(`${production.url}/graphql`, { headers: { accept: 'text/html' } });
+  expect(await page.text()).not.toContain('EmbeddedSandbox');
+
+  const introspection = await production.query('{ __schema { queryType { name } } }');
+  expect(introspection.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+
+  const failing = await production.query('{ customer(id: "nope") { id } }');
+  expect(failing.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(failing.body.errors?.[0]?.extensions).not.toHaveProperty('stacktrace');
+});
+
+test('a body that is not JSON is a 400, not a crash', async () => {
+  const response = await fetch(`${development.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"query": ',
+  });
+  expect(response.status).toBe(400);
+});
