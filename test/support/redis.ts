@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports';
 
 /** A real redis-server on a free loopback port, with persistence off. */
 export interface RedisServer {
@@ -47,16 +47,4 @@ export async function startRedisServer(): Promise<RedisServer> {
 
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, stop, start };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
