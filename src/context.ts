@@ -1,5 +1,4 @@
-import type { EntityCache } from './cache/entityCache';
-import { cacheScope } from './cache/entityCache';
+import { cacheScope, type EntityCache } from './cache/entityCache';
 import { CoMagicClient } from './comagic/client';
 import type { Config } from './config';
 import { HelpCrunchClient } from './helpcrunch/client';

@@ -1,84 +1,73 @@
 import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
-import { comagicCalls, helpcrunchCalls, startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
+import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
-let upstreams: Upstreams;
-let server: TestServer;
-
-beforeAll(async () => {
-  upstreams = await startUpstreams();
-  server = await startTestServer(upstreams, { CACHE_TTL_SECONDS: '60', CACHE_NOT_FOUND_TTL_SECONDS: '1' });
-});
-beforeEach(() => upstreams.reset());
-afterAll(async () => {
-  await server.close();
-  await upstreams.close();
-});
+const t = useTestServer({ CACHE_TTL_SECONDS: '60', CACHE_NOT_FOUND_TTL_SECONDS: '1' });
 
 test('a second identical request is served from the response cache with no upstream call', async () => {
   const query = `{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id name } person(id: "${FIRST_GENERATED_PERSON_ID}") { visitors { id } } }`;
-  const first = await server.query(query);
+  const first = await t.server.query(query);
   expect(first.body.errors).toBeUndefined();
-  expect(upstreams.helpcrunch.fake.calls.length + upstreams.comagic.fake.calls.length).toBe(2);
+  expect(t.upstreams.helpcrunch.fake.calls.length + t.upstreams.comagic.fake.calls.length).toBe(2);
   expect(first.headers.get('cache-control')).toBe('max-age=60, public');
-  upstreams.reset();
+  t.upstreams.reset();
 
-  const second = await server.query(query);
+  const second = await t.server.query(query);
   expect(second.body).toEqual(first.body);
   expect(second.headers.get('age')).not.toBeNull();
-  expect(upstreams.helpcrunch.fake.calls).toHaveLength(0);
-  expect(upstreams.comagic.fake.calls).toHaveLength(0);
+  expect(t.upstreams.helpcrunch.fake.calls).toHaveLength(0);
+  expect(t.upstreams.comagic.fake.calls).toHaveLength(0);
 });
 
 test('entities are cached on their own: another query for the same entities costs no call', async () => {
   const id = FIRST_GENERATED_CUSTOMER_ID + 1;
-  await server.query(`{ customer(id: "${id}") { id } person(id: "${FIRST_GENERATED_PERSON_ID + 1}") { id } }`);
-  upstreams.reset();
+  await t.server.query(`{ customer(id: "${id}") { id } person(id: "${FIRST_GENERATED_PERSON_ID + 1}") { id } }`);
+  t.upstreams.reset();
 
-  const { body } = await server.query(`{
+  const { body } = await t.server.query(`{
     customer(id: "${id}") { email company }
     customers(ids: ["${id}"]) { name }
     person(id: "${FIRST_GENERATED_PERSON_ID + 1}") { visitors { name emails } }
   }`);
   expect(body.errors).toBeUndefined();
   expect(body.data?.customers[0].name).toEqual(expect.any(String));
-  expect(helpcrunchCalls(upstreams)).toEqual([]);
-  expect(comagicCalls(upstreams)).toEqual([]);
+  expect(helpcrunchCalls(t.upstreams)).toEqual([]);
+  expect(comagicCalls(t.upstreams)).toEqual([]);
 });
 
 test('a batch fetches only the ids the cache does not hold', async () => {
   const cached = FIRST_GENERATED_CUSTOMER_ID + 10;
-  await server.query(`{ customer(id: "${cached}") { id } }`);
-  upstreams.reset();
+  await t.server.query(`{ customer(id: "${cached}") { id } }`);
+  t.upstreams.reset();
 
   const ids = [cached, cached + 1, cached + 2].map(String);
-  const { body } = await server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } }', { ids });
+  const { body } = await t.server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } }', { ids });
   expect(body.data?.customers).toEqual(ids.map((id) => ({ id })));
-  const search = upstreams.helpcrunch.fake.calls[0]!.body as { filter: Array<{ value: number }> };
+  const search = t.upstreams.helpcrunch.fake.calls[0]!.body as { filter: Array<{ value: number }> };
   expect(search.filter.map((filter) => filter.value)).toEqual([cached + 1, cached + 2]);
 });
 
 test('errors are never cached', async () => {
   const id = FIRST_GENERATED_CUSTOMER_ID + 20;
-  upstreams.helpcrunch.fake.intercept = () => ({ status: 503, body: 'down' });
-  const failed = await server.query(`{ customer(id: "${id}") { id } }`);
+  t.upstreams.helpcrunch.fake.intercept = () => ({ status: 503, body: 'down' });
+  const failed = await t.server.query(`{ customer(id: "${id}") { id } }`);
   expect(failed.body.errors![0]!.extensions!.code).toBe('UPSTREAM_UNAVAILABLE');
-  upstreams.reset();
+  t.upstreams.reset();
 
-  const recovered = await server.query(`{ customer(id: "${id}") { id } }`);
+  const recovered = await t.server.query(`{ customer(id: "${id}") { id } }`);
   expect(recovered.body).toEqual({ data: { customer: { id: String(id) } } });
-  expect(helpcrunchCalls(upstreams)).toEqual([`GET /v1/customers/${id}`]);
+  expect(helpcrunchCalls(t.upstreams)).toEqual([`GET /v1/customers/${id}`]);
 });
 
 test('not-found is cached for the shorter not-found TTL only', async () => {
-  const first = await server.query('{ customer(id: "31337") { id } }');
+  const first = await t.server.query('{ customer(id: "31337") { id } }');
   expect(first.body.data?.customer).toBeNull();
   expect(first.headers.get('cache-control')).toBe('max-age=1, public');
-  upstreams.reset();
+  t.upstreams.reset();
 
-  await server.query('{ customer(id: "31337") { id } }');
-  expect(helpcrunchCalls(upstreams)).toEqual([]);
+  await t.server.query('{ customer(id: "31337") { id } }');
+  expect(helpcrunchCalls(t.upstreams)).toEqual([]);
 
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  await server.query('{ customer(id: "31337") { id } }');
-  expect(helpcrunchCalls(upstreams)).toEqual(['GET /v1/customers/31337']);
+  await t.server.query('{ customer(id: "31337") { id } }');
+  expect(helpcrunchCalls(t.upstreams)).toEqual(['GET /v1/customers/31337']);
 });

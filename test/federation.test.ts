@@ -1,18 +1,7 @@
 import { FIRST_GENERATED_CUSTOMER_ID, SEED_PERSON_ID } from '../src/sandbox/data';
-import { comagicCalls, helpcrunchCalls, startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
+import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
-let upstreams: Upstreams;
-let server: TestServer;
-
-beforeAll(async () => {
-  upstreams = await startUpstreams();
-  server = await startTestServer(upstreams);
-});
-beforeEach(() => upstreams.reset());
-afterAll(async () => {
-  await server.close();
-  await upstreams.close();
-});
+const t = useTestServer();
 
 const ENTITIES = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -24,7 +13,7 @@ const ENTITIES = `query ($representations: [_Any!]!) {
 }`;
 
 test('_entities resolves Customer, Person and Visitor through the same loaders', async () => {
-  const { body } = await server.query(ENTITIES, {
+  const { body } = await t.server.query(ENTITIES, {
     representations: [
       { __typename: 'Customer', id: '8737843' },
       { __typename: 'Person', id: String(SEED_PERSON_ID) },
@@ -51,12 +40,12 @@ test('_entities resolves Customer, Person and Visitor through the same loaders',
   ]);
   // Three customers in one search (plus a GET confirming the one it did not return);
   // the person once, although it is reached directly and through the visitor.
-  expect(helpcrunchCalls(upstreams).sort()).toEqual(['GET /v1/customers/999999999', 'POST /v1/customers/search']);
-  expect(comagicCalls(upstreams).sort()).toEqual(['get.person_visitors', 'getobj.person_for_visitor']);
+  expect(helpcrunchCalls(t.upstreams).sort()).toEqual(['GET /v1/customers/999999999', 'POST /v1/customers/search']);
+  expect(comagicCalls(t.upstreams).sort()).toEqual(['get.person_visitors', 'getobj.person_for_visitor']);
 });
 
 test('_service exposes the Federation 2 SDL with the three entity keys', async () => {
-  const { body } = await server.query('{ _service { sdl } }');
+  const { body } = await t.server.query('{ _service { sdl } }');
   const sdl: string = body.data?._service.sdl;
   expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.7"');
   expect(sdl).toMatch(/type Customer\s+@key\(fields: "id"\)/);

@@ -1,28 +1,17 @@
 import { FIRST_GENERATED_CUSTOMER_ID } from '../src/sandbox/data';
-import { comagicCalls, helpcrunchCalls, startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
+import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
-let upstreams: Upstreams;
-let server: TestServer;
-
-beforeAll(async () => {
-  upstreams = await startUpstreams();
-  server = await startTestServer(upstreams);
-});
-beforeEach(() => upstreams.reset());
-afterAll(async () => {
-  await server.close();
-  await upstreams.close();
-});
+const t = useTestServer();
 
 test('a customer, person or visitor that does not exist is null with no error', async () => {
-  const { body } = await server.query(`{
+  const { body } = await t.server.query(`{
     customer(id: "424242") { id }
     person(id: "424242") { id }
     visitor(id: "424242") { id }
   }`);
   expect(body).toEqual({ data: { customer: null, person: null, visitor: null } });
-  expect(helpcrunchCalls(upstreams)).toEqual(['GET /v1/customers/424242']);
-  expect(comagicCalls(upstreams).sort()).toEqual(['get.person_visitors', 'get.visitors', 'getobj.person_for_visitor']);
+  expect(helpcrunchCalls(t.upstreams)).toEqual(['GET /v1/customers/424242']);
+  expect(comagicCalls(t.upstreams).sort()).toEqual(['get.person_visitors', 'get.visitors', 'getobj.person_for_visitor']);
 });
 
 test.each([
@@ -36,19 +25,19 @@ test.each([
   ['customers(ids: ["1000001", "x"]) { id }'],
   ['_entities(representations: [{ __typename: "Customer", id: "nope" }]) { __typename }'],
 ])('%s is BAD_USER_INPUT before any upstream call', async (selection) => {
-  const { status, body } = await server.query(`{ ${selection} }`);
+  const { status, body } = await t.server.query(`{ ${selection} }`);
   expect(status).toBe(200);
   expect(body.errors).toHaveLength(1);
   expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   expect(body.errors?.[0]?.message).toMatch(/must be a positive integer/);
-  expect(upstreams.helpcrunch.fake.calls).toHaveLength(0);
-  expect(upstreams.comagic.fake.calls).toHaveLength(0);
+  expect(t.upstreams.helpcrunch.fake.calls).toHaveLength(0);
+  expect(t.upstreams.comagic.fake.calls).toHaveLength(0);
 });
 
 test('more than 100 customer ids is BAD_USER_INPUT before any upstream call', async () => {
   const ids = Array.from({ length: 101 }, (_, index) => String(FIRST_GENERATED_CUSTOMER_ID + index));
-  const { body } = await server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } }', { ids });
+  const { body } = await t.server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } }', { ids });
   expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   expect(body.errors?.[0]?.message).toBe('customers takes at most 100 ids, got 101');
-  expect(upstreams.helpcrunch.fake.calls).toHaveLength(0);
+  expect(t.upstreams.helpcrunch.fake.calls).toHaveLength(0);
 });

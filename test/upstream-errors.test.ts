@@ -4,34 +4,21 @@ import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,
   startTestServer,
-  startUpstreams,
   type GraphQLResponse,
-  type TestServer,
-  type Upstreams,
+  useTestServer,
 } from './support/harness';
 
-let upstreams: Upstreams;
-let server: TestServer;
+const t = useTestServer({ UPSTREAM_TIMEOUT_MS: '300' });
 const responses: GraphQLResponse[] = [];
 // Every case asks for ids no other case asked for, so no answer comes from the cache.
 let nextCase = 0;
-
-beforeAll(async () => {
-  upstreams = await startUpstreams();
-  server = await startTestServer(upstreams, { UPSTREAM_TIMEOUT_MS: '300' });
-});
-beforeEach(() => upstreams.reset());
-afterAll(async () => {
-  await server.close();
-  await upstreams.close();
-});
 
 /** Asks for one customer and one person; the upstream under test fails, the other must survive. */
 async function queryBoth() {
   nextCase += 1;
   const customerId = FIRST_GENERATED_CUSTOMER_ID + nextCase;
   const personId = FIRST_GENERATED_PERSON_ID + nextCase;
-  const response = await server.query(`{
+  const response = await t.server.query(`{
     customer(id: "${customerId}") { id }
     person(id: "${personId}") { id }
   }`);
@@ -66,7 +53,7 @@ describe('HelpCrunch failures fail Customer only', () => {
     ['a hang past the timeout', { hang: true }, 'UPSTREAM_TIMEOUT', {}],
     ['a connection reset', { destroy: true }, 'UPSTREAM_UNAVAILABLE', {}],
   ])('%s', async (_name, reply, code, upstream) => {
-    upstreams.helpcrunch.fake.intercept = () => reply;
+    t.upstreams.helpcrunch.fake.intercept = () => reply;
     const { body, personId } = await queryBoth();
 
     expect(body.data).toEqual({ customer: null, person: { id: String(personId) } });
@@ -77,7 +64,7 @@ describe('HelpCrunch failures fail Customer only', () => {
   });
 
   test('429 with Retry-After reports retryAfter in seconds', async () => {
-    upstreams.helpcrunch.fake.intercept = () => ({
+    t.upstreams.helpcrunch.fake.intercept = () => ({
       status: 429,
       headers: { 'retry-after': '42' },
       body: { errors: [{ code: 'too_many_requests', message: 'You have exceeded your requests limit' }] },
@@ -87,16 +74,16 @@ describe('HelpCrunch failures fail Customer only', () => {
   });
 
   test('429 without Retry-After has no retryAfter', async () => {
-    upstreams.helpcrunch.fake.intercept = () => ({ status: 429, body: { errors: [{ code: 'too_many_requests', message: 'limit' }] } });
+    t.upstreams.helpcrunch.fake.intercept = () => ({ status: 429, body: { errors: [{ code: 'too_many_requests', message: 'limit' }] } });
     const { body } = await queryBoth();
     expect(body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
     expect(body.errors![0]!.extensions).not.toHaveProperty('retryAfter');
   });
 
   test('a failed search fails every id in it, and only the customers field', async () => {
-    upstreams.helpcrunch.fake.intercept = () => ({ status: 500, body: { errors: [{ code: 'internal', message: 'boom' }] } });
+    t.upstreams.helpcrunch.fake.intercept = () => ({ status: 500, body: { errors: [{ code: 'internal', message: 'boom' }] } });
     const ids = [FIRST_GENERATED_CUSTOMER_ID + 200, FIRST_GENERATED_CUSTOMER_ID + 201].map(String);
-    const { body } = await server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } visitor(id: "6152759362") { id } }', { ids });
+    const { body } = await t.server.query('query ($ids: [ID!]!) { customers(ids: $ids) { id } visitor(id: "6152759362") { id } }', { ids });
     responses.push({ body } as GraphQLResponse);
     expect(body.data).toEqual({ customers: [null, null], visitor: { id: '6152759362' } });
     expect(body.errors!.map((error) => error.path)).toEqual([['customers', 0], ['customers', 1]]);
@@ -104,7 +91,7 @@ describe('HelpCrunch failures fail Customer only', () => {
   });
 
   test('a wrong API key is UPSTREAM_UNAUTHENTICATED, and the key is not in the answer', async () => {
-    const wrong = await startTestServer(upstreams, { HELPCRUNCH_API_KEY: 'hc-wrong-key-0000' });
+    const wrong = await startTestServer(t.upstreams, { HELPCRUNCH_API_KEY: 'hc-wrong-key-0000' });
     try {
       const response = await wrong.query('{ customer(id: "8737843") { id } }');
       expect(response.body.errors![0]!.extensions).toMatchObject({
@@ -131,7 +118,7 @@ describe('CoMagic failures fail Person only', () => {
     ['internal_error', rpcError(-32603, 'internal_error', 'Internal error'), 'UPSTREAM_UNAVAILABLE', { code: 'internal_error' }],
     ['batch_opreations_not_supported', rpcError(-32099, 'batch_opreations_not_supported', 'Batch'), 'UPSTREAM_BAD_RESPONSE', { code: 'batch_opreations_not_supported' }],
   ])('%s', async (_name, reply, code, upstream) => {
-    upstreams.comagic.fake.intercept = () => reply;
+    t.upstreams.comagic.fake.intercept = () => reply;
     const { body, customerId } = await queryBoth();
 
     expect(body.data).toEqual({ customer: { id: String(customerId) }, person: null });
@@ -148,7 +135,7 @@ describe('CoMagic failures fail Person only', () => {
     ['a hang past the timeout', { hang: true }, 'UPSTREAM_TIMEOUT', {}],
     ['a connection reset', { destroy: true }, 'UPSTREAM_UNAVAILABLE', {}],
   ])('%s', async (_name, reply, code, upstream) => {
-    upstreams.comagic.fake.intercept = () => reply;
+    t.upstreams.comagic.fake.intercept = () => reply;
     const { body } = await queryBoth();
     expect(body.data?.person).toBeNull();
     expect(body.data?.customer).not.toBeNull();
@@ -157,14 +144,14 @@ describe('CoMagic failures fail Person only', () => {
   });
 
   test('limit_exceeded is RATE_LIMITED with retryAfter from the reported reset', async () => {
-    upstreams.comagic.fake.intercept = () =>
+    t.upstreams.comagic.fake.intercept = () =>
       rpcError(-32029, 'limit_exceeded', 'Limit per minute has been exceeded', { metadata: { limits } });
     const { body } = await queryBoth();
     expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 17, upstream: { code: 'limit_exceeded' } });
   });
 
   test('an exhausted day budget reports the day reset', async () => {
-    upstreams.comagic.fake.intercept = () =>
+    t.upstreams.comagic.fake.intercept = () =>
       rpcError(-32029, 'limit_exceeded', 'Limit per day has been exceeded', {
         metadata: { limits: { ...limits, day_remaining: 0, minute_remaining: 50 } },
       });
@@ -173,7 +160,7 @@ describe('CoMagic failures fail Person only', () => {
   });
 
   test('an upstream message that echoes the token is redacted', async () => {
-    upstreams.comagic.fake.intercept = () =>
+    t.upstreams.comagic.fake.intercept = () =>
       rpcError(-32001, 'access_token_blocked', `Access token ${COMAGIC_TOKEN} is blocked`, { params: { access_token: COMAGIC_TOKEN } });
     const { body, text } = await queryBoth();
     expect(body.errors![0]!.message).toBe('CoMagic error -32001: Access token [REDACTED] is blocked');
@@ -181,7 +168,7 @@ describe('CoMagic failures fail Person only', () => {
   });
 
   test('a wrong access token is access_token_invalid from the real fake', async () => {
-    const wrong = await startTestServer(upstreams, { COMAGIC_ACCESS_TOKEN: 'cm-wrong-token-0000' });
+    const wrong = await startTestServer(t.upstreams, { COMAGIC_ACCESS_TOKEN: 'cm-wrong-token-0000' });
     try {
       const response = await wrong.query('{ person(id: "6145241079") { id } }');
       expect(response.body.errors![0]!.extensions).toMatchObject({
@@ -197,9 +184,9 @@ describe('CoMagic failures fail Person only', () => {
 
 test('no answer and no log line of this file ever held a credential', () => {
   expect(responses.length).toBeGreaterThan(20);
-  const everything = [...responses.map((response) => JSON.stringify(response.body)), ...server.logs].join('\n');
+  const everything = [...responses.map((response) => JSON.stringify(response.body)), ...t.server.logs].join('\n');
   expect(everything).not.toContain(HELPCRUNCH_KEY);
   expect(everything).not.toContain(COMAGIC_TOKEN);
   // The failures above were logged, without the credentials.
-  expect(server.logs.some((line) => line.includes('UPSTREAM_UNAUTHENTICATED'))).toBe(true);
+  expect(t.server.logs.some((line) => line.includes('UPSTREAM_UNAUTHENTICATED'))).toBe(true);
 });

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { UpstreamError } from '../errors';
 import { sendHttpRequest, type HttpResponse } from '../transport/http';
 import { helpcrunchError } from './errors';
@@ -7,7 +8,6 @@ import {
   type SearchRequest,
   type WireCustomer,
 } from './wire';
-import type { z } from 'zod';
 
 /** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
 export const SEARCH_PAGE_SIZE = 100;

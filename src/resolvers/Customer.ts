@@ -15,7 +15,7 @@ export const Customer: CustomerResolvers = {
 };
 
 export const Device: DeviceResolvers = {
-  id: (device) => textOf((device as { id?: string | number | null }).id),
+  id: (device) => textOf(device.id),
 };
 
 function textOf(value: string | number | null | undefined): string | null {

@@ -121,3 +121,21 @@ export function helpcrunchCalls(upstreams: Upstreams) {
 export function comagicCalls(upstreams: Upstreams): string[] {
   return upstreams.comagic.fake.calls.map((call) => String((call.body as { method?: unknown })?.method));
 }
+
+/**
+ * Starts fake upstreams and a server for one test file, forgets the fakes' calls and faults
+ * before each test, and stops everything after the file.
+ */
+export function useTestServer(env: Record<string, string> = {}): { upstreams: Upstreams; server: TestServer } {
+  const handle = {} as { upstreams: Upstreams; server: TestServer };
+  beforeAll(async () => {
+    handle.upstreams = await startUpstreams();
+    handle.server = await startTestServer(handle.upstreams, env);
+  });
+  beforeEach(() => handle.upstreams.reset());
+  afterAll(async () => {
+    await handle.server?.close();
+    await handle.upstreams?.close();
+  });
+  return handle;
+}
