@@ -16,7 +16,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { EntityCache } from './cache/entityCache';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
-import { createContext, createServices, type Context, type UpstreamEndpoints } from './context';
+import { createContext, createServices, type Context } from './context';
 import { UpstreamError } from './errors';
 import type { Logger } from './logger';
 import { resolveUpstreams } from './sandbox';
@@ -25,7 +25,6 @@ import { buildSchema } from './schema';
 export interface RunningServer {
   /** `http://host:port`; the GraphQL endpoint is `${url}/graphql`. */
   url: string;
-  endpoints: UpstreamEndpoints;
   close(): Promise<void>;
 }
 
@@ -84,7 +83,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   return {
     url,
-    endpoints: upstreams.endpoints,
     async close() {
       await apollo.stop();
       await Promise.all([store.close(), upstreams.close()]);

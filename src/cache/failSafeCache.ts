@@ -1,5 +1,6 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../logger';
+import { withTimeout } from './withTimeout';
 
 /**
  * A cache that can never fail a query: an operation that throws or takes longer than the
@@ -28,12 +29,8 @@ export class FailSafeCache implements KeyValueCache<string> {
   }
 
   private async guard<T>(operation: string, run: () => Promise<T>, fallback: T): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`cache ${operation} took longer than ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
-      const result = await Promise.race([run(), timeout]);
+      const result = await withTimeout(run(), this.timeoutMs, `cache ${operation} took longer than ${this.timeoutMs} ms`);
       if (this.failing) {
         this.failing = false;
         this.logger.info('cache recovered');
@@ -48,8 +45,6 @@ export class FailSafeCache implements KeyValueCache<string> {
         );
       }
       return fallback;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { FailSafeCache } from './failSafeCache';
+import { withTimeout } from './withTimeout';
 
 /** The one keyv store behind both the entity cache and the response cache. */
 export interface CacheStore {
@@ -52,7 +53,11 @@ async function redisKeyv(url: string, log: Logger) {
   });
   // Failed operations are logged by the fail-safe layer; the event would only repeat them.
   client.on('error', () => undefined);
-  const connected = await connectWithin(client.connect(), REDIS_CONNECT_WAIT_MS);
+  // The client keeps trying after the wait; until it connects, operations fail fast as misses.
+  const connected = await withTimeout(client.connect(), REDIS_CONNECT_WAIT_MS, 'Redis connect').then(
+    () => true,
+    () => false,
+  );
   if (!connected) log.warn('Redis is not reachable yet; the cache counts as a miss until it is');
 
   const store = new KeyvRedis<string>(client, { keyPrefixSeparator: ':', throwOnErrors: true });
@@ -65,17 +70,4 @@ async function redisKeyv(url: string, log: Logger) {
       if (client.isOpen) client.destroy();
     },
   };
-}
-
-/** Waits for the first connection for at most `ms`; the client keeps trying after that. */
-async function connectWithin(connecting: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([connecting.then(() => true as const, () => false as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
