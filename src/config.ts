@@ -14,6 +14,10 @@ export interface Config {
     apiUrl: string;
     /** Undefined outside production means "serve the built-in sandbox upstream". */
     apiKey: string | undefined;
+    /** The account's request budget; every replica sharing CACHE_URL shares it. */
+    rateLimitPerMinute: number;
+    /** How many HTTP calls one account may have in flight at once. */
+    concurrency: number;
   };
   comagic: {
     apiUrl: string;
@@ -22,7 +26,7 @@ export interface Config {
     /** How many single JSON-RPC calls may be in flight at once (the API has no batches). */
     concurrency: number;
   };
-  upstreamTimeoutMs: number;
+  upstream: UpstreamPolicyConfig;
   cache: {
     /** `redis://` or `rediss://`; undefined means in-memory. */
     url: string | undefined;
@@ -31,7 +35,23 @@ export interface Config {
     maxEntries: number;
     /** A cache operation slower than this counts as a miss. */
     timeoutMs: number;
+    /** How long past its TTL an entity may still be served while its upstream fails; 0 turns this off. */
+    staleSeconds: number;
   };
+}
+
+/** How every upstream call is bounded, retried and cut off. */
+export interface UpstreamPolicyConfig {
+  /** One HTTP attempt. */
+  attemptTimeoutMs: number;
+  /** The whole call: waits, attempts and the pauses between retries. */
+  deadlineMs: number;
+  /** The longest a call waits for rate-limit budget before it fails as RATE_LIMITED. */
+  maxWaitMs: number;
+  /** Consecutive failures that open an account's circuit. */
+  breakerFailures: number;
+  /** How long an open circuit fails fast before one call probes the upstream again. */
+  breakerHalfOpenMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -92,6 +112,9 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   HELPCRUNCH_API_URL: httpUrl('https://api.helpcrunch.com/v1'),
   HELPCRUNCH_API_KEY: optionalString,
+  // Two is the least a fixed-window limiter can hold to in every sliding minute.
+  HELPCRUNCH_RATE_LIMIT_PER_MINUTE: integer(2, 100_000, 120),
+  HELPCRUNCH_CONCURRENCY: integer(1, 64, 4),
   COMAGIC_API_URL: httpUrl('https://dataapi.comagic.ru/v2.0'),
   COMAGIC_ACCESS_TOKEN: optionalString,
   COMAGIC_USER_ID: z
@@ -107,7 +130,11 @@ const envSchema = z.object({
       return Number(value);
     }),
   COMAGIC_CONCURRENCY: integer(1, 64, 4),
-  UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 10_000),
+  UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 3_000),
+  UPSTREAM_DEADLINE_MS: integer(1, 300_000, 8_000),
+  UPSTREAM_MAX_WAIT_MS: integer(0, 120_000, 2_000),
+  UPSTREAM_BREAKER_FAILURES: integer(1, 1_000, 5),
+  UPSTREAM_BREAKER_HALF_OPEN_MS: integer(1, 600_000, 10_000),
   CACHE_URL: z
     .string()
     .trim()
@@ -125,6 +152,7 @@ const envSchema = z.object({
   CACHE_NOT_FOUND_TTL_SECONDS: integer(1, 86_400, 10),
   CACHE_MAX_ENTRIES: integer(1, 10_000_000, 10_000),
   CACHE_TIMEOUT_MS: integer(1, 60_000, 250),
+  CACHE_STALE_SECONDS: integer(0, 86_400 * 30, 3_600),
 });
 
 /**
@@ -155,26 +183,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  CACHE_NOT_FOUND_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS',
     );
   }
+  if (e.UPSTREAM_DEADLINE_MS < e.UPSTREAM_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  UPSTREAM_DEADLINE_MS: must not be shorter than UPSTREAM_TIMEOUT_MS');
+  }
 
   return {
     port: e.PORT,
     nodeEnv: e.NODE_ENV,
     isProduction,
     logLevel: e.LOG_LEVEL,
-    helpcrunch: { apiUrl: e.HELPCRUNCH_API_URL, apiKey: e.HELPCRUNCH_API_KEY },
+    helpcrunch: {
+      apiUrl: e.HELPCRUNCH_API_URL,
+      apiKey: e.HELPCRUNCH_API_KEY,
+      rateLimitPerMinute: e.HELPCRUNCH_RATE_LIMIT_PER_MINUTE,
+      concurrency: e.HELPCRUNCH_CONCURRENCY,
+    },
     comagic: {
       apiUrl: e.COMAGIC_API_URL,
       accessToken: e.COMAGIC_ACCESS_TOKEN,
       userId: e.COMAGIC_USER_ID,
       concurrency: e.COMAGIC_CONCURRENCY,
     },
-    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstream: {
+      attemptTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      deadlineMs: e.UPSTREAM_DEADLINE_MS,
+      maxWaitMs: e.UPSTREAM_MAX_WAIT_MS,
+      breakerFailures: e.UPSTREAM_BREAKER_FAILURES,
+      breakerHalfOpenMs: e.UPSTREAM_BREAKER_HALF_OPEN_MS,
+    },
     cache: {
       url: e.CACHE_URL,
       ttlSeconds: e.CACHE_TTL_SECONDS,
       notFoundTtlSeconds: e.CACHE_NOT_FOUND_TTL_SECONDS,
       maxEntries: e.CACHE_MAX_ENTRIES,
       timeoutMs: e.CACHE_TIMEOUT_MS,
+      staleSeconds: e.CACHE_STALE_SECONDS,
     },
   };
 }

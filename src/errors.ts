@@ -25,20 +25,31 @@ export interface UpstreamErrorDetails {
 export class UpstreamError extends Error {
   readonly code: UpstreamErrorCode;
   readonly upstream: UpstreamErrorDetails;
-  /** Seconds after which the call may succeed again, when the upstream tells. */
+  /** Seconds after which the call may succeed again, when that is known. */
   readonly retryAfter: number | undefined;
+  /**
+   * True when this server held the call back (its own rate limit, an open circuit) and
+   * nothing was sent: such a failure says nothing new about the upstream and is never retried.
+   */
+  readonly heldBack: boolean;
 
   constructor(
     code: UpstreamErrorCode,
     message: string,
     upstream: UpstreamErrorDetails,
-    options: { retryAfter?: number; cause?: unknown } = {},
+    options: { retryAfter?: number; heldBack?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'UpstreamError';
     this.code = code;
     this.upstream = upstream;
     this.retryAfter = options.retryAfter;
+    this.heldBack = options.heldBack ?? false;
+  }
+
+  /** A failure of the upstream itself (no answer, or a server error): worth a retry and counted by the breaker. */
+  get isTransient(): boolean {
+    return !this.heldBack && (this.code === 'UPSTREAM_TIMEOUT' || this.code === 'UPSTREAM_UNAVAILABLE');
   }
 }
 

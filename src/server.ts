@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -14,6 +15,7 @@ import cors from 'cors';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import { EntityCache } from './cache/entityCache';
+import { staleDataPlugin } from './cache/staleData';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
 import { createContext, createServices, type Context } from './context';
@@ -38,8 +40,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const entityCache = new EntityCache(store.cache, {
     foundSeconds: config.cache.ttlSeconds,
     notFoundSeconds: config.cache.notFoundTtlSeconds,
+    staleSeconds: config.cache.staleSeconds,
   });
-  const services = createServices(config, upstreams.endpoints, entityCache);
+  const services = createServices(config, {
+    endpoints: upstreams.endpoints,
+    entityCache,
+    redis: store.redis,
+    logger,
+  });
 
   const app = express();
   const httpServer = createServer(app);
@@ -54,6 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControl({ defaultMaxAge: config.cache.ttlSeconds }),
+      staleDataPlugin(),
       ApolloServerPluginResponseCache({
         cache: store.cache,
         // Data fetched with one account's credentials is never served to another.
@@ -74,7 +83,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     '/graphql',
     cors(),
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: async () => createContext(services) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = requestIdOf(req);
+        res.setHeader('x-request-id', requestId);
+        return createContext(services, requestId);
+      },
+    }),
   );
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
@@ -85,9 +100,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url,
     async close() {
       await apollo.stop();
-      await Promise.all([store.close(), upstreams.close()]);
+      await Promise.all([store.close(), services.close(), upstreams.close()]);
     },
   };
+}
+
+/** The caller's `X-Request-Id` when it is a sane token, otherwise a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 /** Upstream errors carry their typed code and upstream details to the client. */

@@ -118,7 +118,7 @@ test('with Redis down every query still answers from the upstream, and the outag
 
 test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', async () => {
   const store = await createCacheStore(
-    { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200 },
+    { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200, staleSeconds: 0 },
     createLogger('silent'),
   );
   await store.cache.set('a', '1', { ttl: 60 });

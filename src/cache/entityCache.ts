@@ -5,11 +5,24 @@ import type { UpstreamService } from '../errors';
 /** A cached lookup: `value` is null when the upstream said the entity does not exist. */
 export interface Cached<T> {
   value: T | null;
+  /** When the upstream answered (ms since epoch). */
+  fetchedAt: number;
+  /** False once the TTL has passed: the entry may then only stand in while the upstream fails. */
+  fresh: boolean;
+}
+
+/** What the store holds for one entity. */
+interface Entry<T> {
+  value: T | null;
+  fetchedAt: number;
+  freshUntil: number;
 }
 
 export interface EntityCacheTtl {
   foundSeconds: number;
   notFoundSeconds: number;
+  /** How long past its TTL a found entity is kept, to be served while its upstream fails. */
+  staleSeconds: number;
 }
 
 /**
@@ -23,15 +36,27 @@ export class EntityCache {
     readonly ttl: EntityCacheTtl,
   ) {}
 
-  async getMany<T>(keys: readonly string[]): Promise<Array<Cached<T> | undefined>> {
+  async getMany<T>(keys: readonly string[], now = Date.now()): Promise<Array<Cached<T> | undefined>> {
     const raw = await Promise.all(keys.map((key) => this.store.get(key)));
-    return raw.map((entry) => (entry === undefined ? undefined : (JSON.parse(entry) as Cached<T>)));
+    return raw.map((text) => {
+      if (text === undefined) return undefined;
+      const entry = JSON.parse(text) as Partial<Entry<T>>;
+      if (!('value' in entry) || typeof entry.fetchedAt !== 'number' || typeof entry.freshUntil !== 'number') {
+        return undefined;
+      }
+      return { value: entry.value ?? null, fetchedAt: entry.fetchedAt, fresh: now < entry.freshUntil };
+    });
   }
 
-  /** Stores a found entity for `ttlSeconds` (default: the found TTL), a null for the shorter not-found TTL. */
-  async set<T>(key: string, value: T | null, ttlSeconds?: number): Promise<void> {
-    const ttl = value === null ? this.ttl.notFoundSeconds : (ttlSeconds ?? this.ttl.foundSeconds);
-    await this.store.set(key, JSON.stringify({ value } satisfies Cached<T>), { ttl });
+  /**
+   * Stores a found entity, fresh for `ttlSeconds` (default: the found TTL) and kept for the
+   * stale window after that; a null, fresh for the shorter not-found TTL and not kept past it.
+   */
+  async set<T>(key: string, value: T | null, ttlSeconds?: number, now = Date.now()): Promise<void> {
+    const freshSeconds = value === null ? this.ttl.notFoundSeconds : (ttlSeconds ?? this.ttl.foundSeconds);
+    const keptSeconds = value === null ? freshSeconds : freshSeconds + this.ttl.staleSeconds;
+    const entry: Entry<T> = { value, fetchedAt: now, freshUntil: now + freshSeconds * 1000 };
+    await this.store.set(key, JSON.stringify(entry), { ttl: keptSeconds });
   }
 }
 

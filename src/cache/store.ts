@@ -1,4 +1,4 @@
-import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
@@ -12,6 +12,8 @@ export interface CacheStore {
   kind: 'memory' | 'redis';
   /** Never throws: failures are misses. */
   cache: FailSafeCache;
+  /** The Redis connection behind the cache, for others that share state through it. */
+  redis: RedisClientType | undefined;
   close(): Promise<void>;
 }
 
@@ -21,10 +23,10 @@ const REDIS_CONNECT_WAIT_MS = 2_000;
 
 export async function createCacheStore(config: Config['cache'], logger: Logger): Promise<CacheStore> {
   const log = logger.child({ component: 'cache' });
-  const { keyv, kind, close } = config.url ? await redisKeyv(config.url, log) : memoryKeyv(config.maxEntries);
+  const { keyv, kind, redis, close } = config.url ? await redisKeyv(config.url, log) : memoryKeyv(config.maxEntries);
   const cache = new FailSafeCache(new KeyvAdapter<string>(keyv), config.timeoutMs, log);
   log.info({ kind }, 'cache store ready');
-  return { kind, cache, close };
+  return { kind, cache, redis, close };
 }
 
 function memoryKeyv(maxEntries: number) {
@@ -39,6 +41,7 @@ function memoryKeyv(maxEntries: number) {
   };
   return {
     kind: 'memory' as const,
+    redis: undefined,
     keyv: new Keyv<string>({ store, namespace: NAMESPACE, throwOnErrors: true }),
     close: async () => lru.clear(),
   };
@@ -64,6 +67,7 @@ async function redisKeyv(url: string, log: Logger) {
   store.on('error', () => undefined);
   return {
     kind: 'redis' as const,
+    redis: client as RedisClientType,
     keyv: new Keyv<string>({ store, namespace: NAMESPACE, useKeyPrefix: false, throwOnErrors: true }),
     close: async () => {
       // destroy(), not quit(): quit waits for a connection that may never come back.

@@ -1,44 +1,46 @@
-import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import type { z } from 'zod';
 import { UpstreamError } from '../errors';
-import { sendHttpRequest } from '../transport/http';
+import type { CallPolicy } from '../transport/callPolicy';
+import type { UpstreamConnection } from '../transport/http';
+import type { CallOptions } from '../transport/request';
+import type { PointsBudget } from './budget';
 import { comagicError } from './errors';
 import {
   personForVisitorResultSchema,
   personVisitorsResultSchema,
   rpcResponseSchema,
   visitorsResultSchema,
+  wireLimitsSchema,
   type WirePersonVisitor,
   type WireVisitor,
 } from './wire';
 
 export interface CoMagicClientOptions {
-  apiUrl: string;
   accessToken: string;
   userId: number | undefined;
-  timeoutMs: number;
-  /** The API takes no batches, so loaders fan out into single calls; this caps them. */
-  concurrency: number;
+  connection: UpstreamConnection;
+  /** This account's limits, retries and circuit breaker; its throttle is `budget`. */
+  policy: CallPolicy;
+  /** Learns the points left from every answer. */
+  budget: PointsBudget;
 }
 
-/** A typed client for the CoMagic / UIS Data API v2.0 methods this graph uses. */
+/** A typed client for the CoMagic / UIS Data API v2.0 methods this graph uses, for one account. */
 export class CoMagicClient {
-  private readonly inFlight: BulkheadPolicy;
   private nextRequestId = 1;
 
-  constructor(private readonly options: CoMagicClientOptions) {
-    this.inFlight = bulkhead(options.concurrency, Number.POSITIVE_INFINITY);
-  }
+  constructor(private readonly options: CoMagicClientOptions) {}
 
   /** `get.person_visitors`: every visitor merged into the person; empty when there is no such person. */
-  async personVisitors(personId: number): Promise<WirePersonVisitor[]> {
-    const result = await this.call('get.person_visitors', { person_id: personId }, personVisitorsResultSchema);
+  async personVisitors(personId: number, call: CallOptions): Promise<WirePersonVisitor[]> {
+    const result = await this.call(call, 'get.person_visitors', { person_id: personId }, personVisitorsResultSchema);
     return result.data;
   }
 
   /** `getobj.person_for_visitor`: the person a visitor was merged into, or null. */
-  async personForVisitor(visitorId: number): Promise<number | null> {
+  async personForVisitor(visitorId: number, call: CallOptions): Promise<number | null> {
     const result = await this.call(
+      call,
       'getobj.person_for_visitor',
       { visitor_id: visitorId },
       personForVisitorResultSchema,
@@ -47,52 +49,61 @@ export class CoMagicClient {
   }
 
   /** `get.visitors`: the one method that takes many ids. */
-  async visitors(ids: readonly number[]): Promise<WireVisitor[]> {
+  async visitors(ids: readonly number[], call: CallOptions): Promise<WireVisitor[]> {
     if (ids.length === 0) return [];
-    const result = await this.call('get.visitors', { ids: [...ids] }, visitorsResultSchema);
+    const result = await this.call(call, 'get.visitors', { ids: [...ids] }, visitorsResultSchema);
     return result.data;
   }
 
-  private async call<T>(method: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
-    const body = {
-      jsonrpc: '2.0',
-      id: this.nextRequestId++,
-      method,
-      params: {
-        access_token: this.options.accessToken,
-        ...(this.options.userId !== undefined ? { user_id: this.options.userId } : {}),
-        ...params,
-      },
-    };
-    const response = await this.inFlight.execute(() =>
-      sendHttpRequest({
-        service: 'comagic',
+  /**
+   * One JSON-RPC call through the account's policy. Errors are raised inside the attempt,
+   * so that the policy retries `internal_error` and holds off after `limit_exceeded`.
+   */
+  private async call<T>(
+    call: CallOptions,
+    method: string,
+    params: Record<string, unknown>,
+    schema: z.ZodType<T>,
+  ): Promise<T> {
+    const { connection, accessToken, userId, policy, budget } = this.options;
+    return policy.run(async (signal, timeoutMs) => {
+      const body = {
+        jsonrpc: '2.0',
+        id: this.nextRequestId++,
+        method,
+        params: { access_token: accessToken, ...(userId !== undefined ? { user_id: userId } : {}), ...params },
+      };
+      const response = await connection.send({
         method: 'POST',
-        url: this.options.apiUrl,
+        path: '',
+        headers: { 'x-request-id': call.requestId },
         body,
-        timeoutMs: this.options.timeoutMs,
-      }),
-    );
-
-    if (response.status >= 500) {
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', `CoMagic answered ${response.status}`, {
-        service: 'comagic',
-        status: response.status,
+        signal,
+        timeoutMs,
       });
-    }
-    const envelope = rpcResponseSchema.safeParse(response.json);
-    if (!envelope.success) {
-      throw this.badResponse(method, response.status, response.json === undefined ? 'a body that is not JSON' : 'no JSON-RPC 2.0 response');
-    }
-    if ('error' in envelope.data) {
-      throw comagicError(envelope.data.error, [this.options.accessToken]);
-    }
-    const result = schema.safeParse(envelope.data.result);
-    if (!result.success) {
-      const where = result.error.issues[0]?.path.join('.') || 'result';
-      throw this.badResponse(method, response.status, `an unexpected shape at result.${where}`);
-    }
-    return result.data;
+      if (response.status >= 500) {
+        throw new UpstreamError('UPSTREAM_UNAVAILABLE', `CoMagic answered ${response.status}`, {
+          service: 'comagic',
+          status: response.status,
+        });
+      }
+      const envelope = rpcResponseSchema.safeParse(response.json);
+      if (!envelope.success) {
+        const what = response.json === undefined ? 'a body that is not JSON' : 'no JSON-RPC 2.0 response';
+        throw this.badResponse(method, response.status, what);
+      }
+      if ('error' in envelope.data) {
+        budget.observe(envelope.data.error.data?.metadata?.limits);
+        throw comagicError(envelope.data.error, [accessToken]);
+      }
+      budget.observe(limitsOf(envelope.data.result));
+      const result = schema.safeParse(envelope.data.result);
+      if (!result.success) {
+        const where = result.error.issues[0]?.path.join('.') || 'result';
+        throw this.badResponse(method, response.status, `an unexpected shape at result.${where}`);
+      }
+      return result.data;
+    });
   }
 
   private badResponse(method: string, status: number, what: string): UpstreamError {
@@ -101,4 +112,11 @@ export class CoMagicClient {
       status,
     });
   }
+}
+
+/** `result.metadata.limits`, when it is there and well formed. */
+function limitsOf(result: unknown) {
+  const limits = (result as { metadata?: { limits?: unknown } } | null)?.metadata?.limits;
+  const parsed = wireLimitsSchema.safeParse(limits);
+  return parsed.success ? parsed.data : undefined;
 }

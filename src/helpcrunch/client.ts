@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { UpstreamError } from '../errors';
-import { sendHttpRequest, type HttpResponse } from '../transport/http';
+import type { CallPolicy } from '../transport/callPolicy';
+import type { HttpResponse, UpstreamConnection } from '../transport/http';
+import type { CallOptions } from '../transport/request';
 import { helpcrunchError } from './errors';
 import {
   wireCustomerListSchema,
@@ -13,18 +15,19 @@ import {
 export const SEARCH_PAGE_SIZE = 100;
 
 export interface HelpCrunchClientOptions {
-  apiUrl: string;
   apiKey: string;
-  timeoutMs: number;
+  connection: UpstreamConnection;
+  /** This account's limits, retries and circuit breaker. */
+  policy: CallPolicy;
 }
 
-/** A thin, typed client for the parts of the HelpCrunch REST API v1 this graph uses. */
+/** A typed client for the parts of the HelpCrunch REST API v1 this graph uses, for one account. */
 export class HelpCrunchClient {
   constructor(private readonly options: HelpCrunchClientOptions) {}
 
   /** `GET /customers/{id}`; null when HelpCrunch answers 404. */
-  async getCustomer(id: number): Promise<WireCustomer | null> {
-    const response = await this.send('GET', `/customers/${id}`);
+  async getCustomer(id: number, call: CallOptions): Promise<WireCustomer | null> {
+    const response = await this.send(call, 'GET', `/customers/${id}`);
     if (response.status === 404) return null;
     return this.parse(response, wireCustomerSchema);
   }
@@ -34,7 +37,7 @@ export class HelpCrunchClient {
    * no multi-get, so this is the only way to fetch many customers in one call. The result
    * is in HelpCrunch's order, not the order asked.
    */
-  async searchCustomersByIds(ids: readonly number[]): Promise<WireCustomer[]> {
+  async searchCustomersByIds(ids: readonly number[], call: CallOptions): Promise<WireCustomer[]> {
     if (ids.length === 0) return [];
     if (ids.length > SEARCH_PAGE_SIZE) {
       throw new RangeError(`searchCustomersByIds takes at most ${SEARCH_PAGE_SIZE} ids, got ${ids.length}`);
@@ -45,25 +48,34 @@ export class HelpCrunchClient {
       limit: SEARCH_PAGE_SIZE,
       offset: 0,
     };
-    const response = await this.send('POST', '/customers/search', body);
+    const response = await this.send(call, 'POST', '/customers/search', body);
     return this.parse(response, wireCustomerListSchema).data;
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResponse> {
-    return sendHttpRequest({
-      service: 'helpcrunch',
-      method,
-      url: `${this.options.apiUrl}${path}`,
-      headers: { authorization: `Bearer ${this.options.apiKey}` },
-      body,
-      timeoutMs: this.options.timeoutMs,
+  /**
+   * One call through the account's policy. Errors are raised inside the attempt, so that
+   * the policy sees a 5xx (to retry) or a 429 (to hold off) for what it is.
+   */
+  private async send(call: CallOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResponse> {
+    const { connection, apiKey, policy } = this.options;
+    return policy.run(async (signal, timeoutMs) => {
+      const response = await connection.send({
+        method,
+        path,
+        headers: { authorization: `Bearer ${apiKey}`, 'x-request-id': call.requestId },
+        body,
+        signal,
+        timeoutMs,
+      });
+      if ((response.status < 200 || response.status >= 300) && response.status !== 404) {
+        throw helpcrunchError(response, [apiKey]);
+      }
+      return response;
     });
   }
 
   private parse<T>(response: HttpResponse, schema: z.ZodType<T>): T {
-    if (response.status < 200 || response.status >= 300) {
-      throw helpcrunchError(response, [this.options.apiKey]);
-    }
+    if (response.status === 404) throw helpcrunchError(response, [this.options.apiKey]);
     if (response.json === undefined) {
       throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HelpCrunch sent a body that is not JSON', {
         service: 'helpcrunch',

@@ -15,7 +15,7 @@ export function helpcrunchError(response: HttpResponse, secrets: string[]): Upst
 
   if (status === 429) {
     return new UpstreamError('RATE_LIMITED', `HelpCrunch rate limit exceeded${said}`, upstream, {
-      retryAfter: parseRetryAfter(response.headers.get('retry-after')),
+      retryAfter: parseRetryAfter(firstHeader(response.headers['retry-after'])),
     });
   }
   const errorCode = errorCodeForStatus(status);
@@ -40,6 +40,10 @@ function describeErrorBody(body: unknown): { code?: string; message?: string } {
   const specific = [...entries].reverse().find((entry) => entry.code && entry.code !== 'invalid_request');
   const chosen = specific ?? entries[0];
   return { code: chosen?.code, message: chosen?.message ?? entries.find((e) => e.message)?.message };
+}
+
+function firstHeader(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 /** `Retry-After` is either delay-seconds or an HTTP date. */

@@ -1,10 +1,22 @@
 import type { EntityCache } from '../cache/entityCache';
+import { staleMayStandInFor, type StaleEntities } from '../cache/staleData';
+import type { UpstreamService } from '../errors';
+import type { CallOptions } from '../transport/request';
 
 /** What a fetch says of one id: the entity, null for "does not exist", or the error that hit it. */
 export type Outcome<V> = V | null | Error;
 
+/** What the loaders of one GraphQL request share. */
+export interface LoaderRequest {
+  call: CallOptions;
+  /** Where entities served from a stale entry are recorded, for the response to say so. */
+  stale: StaleEntities;
+}
+
 export interface CachedBatchOptions<V> {
+  service: UpstreamService;
   cache: EntityCache;
+  request: LoaderRequest;
   ids: readonly number[];
   keyFor(id: number): string;
   /** Fetches the ids the cache did not have; an id missing from the map is an error. */
@@ -15,14 +27,15 @@ export interface CachedBatchOptions<V> {
 
 /**
  * The body of every entity loader: read the batch from the cache, fetch only what is
- * missing, store what was found or confirmed absent (errors are not stored), and answer
- * in the order of `ids`, as DataLoader requires.
+ * missing or past its TTL, store what was found or confirmed absent (errors are not
+ * stored), and answer in the order of `ids`, as DataLoader requires. When a fetch fails
+ * because the upstream does, an entity's stale entry stands in for it, and is recorded so.
  */
 export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Array<Outcome<V>>> {
-  const { cache, ids, keyFor } = options;
+  const { cache, ids, keyFor, service, request } = options;
   const keys = ids.map(keyFor);
   const cached = await cache.getMany<V>(keys);
-  const missing = ids.filter((_, index) => cached[index] === undefined);
+  const missing = ids.filter((_, index) => !cached[index]?.fresh);
   const fetched = missing.length > 0 ? await options.fetchMissing(missing) : new Map<number, Outcome<V>>();
 
   await Promise.all(
@@ -34,9 +47,14 @@ export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Ar
   );
 
   return ids.map((id, index) => {
-    const hit = cached[index];
-    if (hit !== undefined) return hit.value;
-    return fetched.has(id) ? (fetched.get(id) as Outcome<V>) : new Error(`no result for id ${id}`);
+    const entry = cached[index];
+    if (entry?.fresh) return entry.value;
+    const outcome = fetched.has(id) ? (fetched.get(id) as Outcome<V>) : new Error(`no result for id ${id}`);
+    if (entry && entry.value !== null && staleMayStandInFor(outcome)) {
+      request.stale.record(entry.value, { service, fetchedAt: entry.fetchedAt, reason: outcome.code });
+      return entry.value;
+    }
+    return outcome;
   });
 }
 

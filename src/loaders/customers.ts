@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from '../helpcrunch/client';
 import type { WireCustomer } from '../helpcrunch/wire';
-import { asError, cachedBatch, fetchEach, type Outcome } from './cachedBatch';
+import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from './cachedBatch';
 
 export type CustomerLoader = DataLoader<number, WireCustomer | null>;
 
@@ -11,19 +11,30 @@ export type CustomerLoader = DataLoader<number, WireCustomer | null>;
  * per 100 ids (matched by id, never by position); ids the search did not return are
  * confirmed with `GET /customers/{id}`, whose 404 means null. A lone id uses GET directly.
  */
-export function createCustomerLoader(client: HelpCrunchClient, cache: EntityCache, scope: string): CustomerLoader {
+export function createCustomerLoader(
+  client: HelpCrunchClient,
+  cache: EntityCache,
+  scope: string,
+  request: LoaderRequest,
+): CustomerLoader {
   return new DataLoader((ids) =>
     cachedBatch<WireCustomer>({
+      service: 'helpcrunch',
       cache,
+      request,
       ids,
       keyFor: (id) => `${scope}:customer:${id}`,
-      fetchMissing: (missing) => fetchCustomers(client, missing),
+      fetchMissing: (missing) => fetchCustomers(client, missing, request),
     }),
   );
 }
 
-async function fetchCustomers(client: HelpCrunchClient, ids: number[]): Promise<Map<number, Outcome<WireCustomer>>> {
-  if (ids.length === 1) return fetchEach(ids, (id) => client.getCustomer(id));
+async function fetchCustomers(
+  client: HelpCrunchClient,
+  ids: number[],
+  { call }: LoaderRequest,
+): Promise<Map<number, Outcome<WireCustomer>>> {
+  if (ids.length === 1) return fetchEach(ids, (id) => client.getCustomer(id, call));
 
   const chunks: number[][] = [];
   for (let start = 0; start < ids.length; start += SEARCH_PAGE_SIZE) {
@@ -34,7 +45,7 @@ async function fetchCustomers(client: HelpCrunchClient, ids: number[]): Promise<
   await Promise.all(
     chunks.map(async (chunk) => {
       try {
-        const found = new Map((await client.searchCustomersByIds(chunk)).map((customer) => [customer.id, customer]));
+        const found = new Map((await client.searchCustomersByIds(chunk, call)).map((customer) => [customer.id, customer]));
         for (const id of chunk) {
           const customer = found.get(id);
           if (customer) outcomes.set(id, customer);
@@ -45,7 +56,7 @@ async function fetchCustomers(client: HelpCrunchClient, ids: number[]): Promise<
       }
     }),
   );
-  for (const [id, outcome] of await fetchEach(unconfirmed, (id) => client.getCustomer(id))) {
+  for (const [id, outcome] of await fetchEach(unconfirmed, (id) => client.getCustomer(id, call))) {
     outcomes.set(id, outcome);
   }
   return outcomes;

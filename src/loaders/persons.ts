@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
 import type { CoMagicClient } from '../comagic/client';
 import type { WirePersonVisitor, WireVisitor } from '../comagic/wire';
-import { cachedBatch, fetchEach } from './cachedBatch';
+import { cachedBatch, fetchEach, type LoaderRequest } from './cachedBatch';
 
 /** A person with every visitor merged into it, as `get.person_visitors` returns them. */
 export interface PersonRecord {
@@ -29,15 +29,22 @@ export interface PersonLoaders {
  * person is one `get.person_visitors` call (the client caps how many run at once); a
  * visitor is found through its person, so a person is fetched once however it is reached.
  */
-export function createPersonLoaders(client: CoMagicClient, cache: EntityCache, scope: string): PersonLoaders {
+export function createPersonLoaders(
+  client: CoMagicClient,
+  cache: EntityCache,
+  scope: string,
+  request: LoaderRequest,
+): PersonLoaders {
+  const { call, stale } = request;
+  const common = { service: 'comagic' as const, cache, request };
   const persons = new DataLoader<number, PersonRecord | null>((ids) =>
     cachedBatch<PersonRecord>({
-      cache,
+      ...common,
       ids,
       keyFor: (id) => `${scope}:person:${id}`,
       fetchMissing: (missing) =>
         fetchEach(missing, async (id) => {
-          const visitors = await client.personVisitors(id);
+          const visitors = await client.personVisitors(id, call);
           return visitors.length === 0 ? null : { id, visitors };
         }),
     }),
@@ -45,21 +52,21 @@ export function createPersonLoaders(client: CoMagicClient, cache: EntityCache, s
 
   const personOfVisitor = new DataLoader<number, number | null>((ids) =>
     cachedBatch<number>({
-      cache,
+      ...common,
       ids,
       keyFor: (id) => `${scope}:visitor-person:${id}`,
       foundTtlSeconds: VISITOR_PERSON_TTL_SECONDS,
-      fetchMissing: (missing) => fetchEach(missing, (id) => client.personForVisitor(id)),
+      fetchMissing: (missing) => fetchEach(missing, (id) => client.personForVisitor(id, call)),
     }),
   );
 
   const bareVisitors = new DataLoader<number, WireVisitor | null>((ids) =>
     cachedBatch<WireVisitor>({
-      cache,
+      ...common,
       ids,
       keyFor: (id) => `${scope}:visitor:${id}`,
       fetchMissing: async (missing) => {
-        const found = new Map((await client.visitors(missing)).map((visitor) => [visitor.id, visitor]));
+        const found = new Map((await client.visitors(missing, call)).map((visitor) => [visitor.id, visitor]));
         return new Map(missing.map((id) => [id, found.get(id) ?? null]));
       },
     }),
@@ -68,12 +75,18 @@ export function createPersonLoaders(client: CoMagicClient, cache: EntityCache, s
   async function loadVisitor(id: number): Promise<VisitorRecord | null> {
     const personId = await personOfVisitor.load(id);
     if (personId !== null) {
-      const row = (await persons.load(personId))?.visitors.find((visitor) => visitor.visitor_id === id);
-      if (row) return row;
+      const person = await persons.load(personId);
+      const row = person?.visitors.find((visitor) => visitor.visitor_id === id);
+      if (row) {
+        const origin = stale.of(person);
+        if (origin) stale.record(row, origin);
+        return row;
+      }
     }
     const bare = await bareVisitors.load(id);
     if (!bare) return null;
-    return {
+    const origin = stale.of(bare);
+    const visitor: VisitorRecord = {
       visitor_id: bare.id,
       person_id: null,
       name: bare.name,
@@ -82,6 +95,8 @@ export function createPersonLoaders(client: CoMagicClient, cache: EntityCache, s
       company: null,
       commentary: null,
     };
+    if (origin) stale.record(visitor, origin);
+    return visitor;
   }
 
   const visitors = new DataLoader<number, VisitorRecord | null>((ids) =>

@@ -8,6 +8,10 @@ export interface RecordedCall {
   headers: IncomingMessage['headers'];
   /** The parsed JSON body, or the raw text when it did not parse. */
   body: unknown;
+  /** When the request arrived (ms since epoch). */
+  at: number;
+  /** The client's port: calls with the same port came over the same connection. */
+  remotePort: number | undefined;
 }
 
 /** A canned answer that replaces the normal one: a fault, a delay, or a hang. */
@@ -63,8 +67,11 @@ export class FakeHttpServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = Date.now();
     const text = await readBody(req);
     const call: RecordedCall = {
+      at,
+      remotePort: req.socket.remotePort,
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       headers: req.headers,

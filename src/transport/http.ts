@@ -1,53 +1,84 @@
+import { Pool } from 'undici';
+import type { IncomingHttpHeaders } from 'undici/types/header';
 import { UpstreamError, type UpstreamService } from '../errors';
 
 /**
- * The one place that talks HTTP to an upstream: it applies the timeout and turns
- * network failures into typed errors. What a status code or a body means is for the
- * upstream's own folder to say.
+ * The one place that talks HTTP to an upstream: a keep-alive connection pool per upstream,
+ * an abort signal per attempt, and network failures turned into typed errors. What a
+ * status code or a body means is for the upstream's own folder to say.
  */
 
 export interface HttpRequest {
-  service: UpstreamService;
   method: 'GET' | 'POST';
-  url: string;
+  /** Path below the upstream's base URL, starting with `/` (or empty for the base itself). */
+  path: string;
   headers?: Record<string, string>;
   /** Sent as JSON. */
   body?: unknown;
+  /** Aborts the attempt; `timeoutMs` names the limit in the error. */
+  signal: AbortSignal;
   timeoutMs: number;
 }
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   /** The parsed JSON body, or undefined when the body is not JSON. */
   json: unknown;
 }
 
-export async function sendHttpRequest(request: HttpRequest): Promise<HttpResponse> {
-  const signal = AbortSignal.timeout(request.timeoutMs);
-  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-  let body: string | undefined;
-  if (request.body !== undefined) {
-    headers['content-type'] = 'application/json; charset=UTF-8';
-    body = JSON.stringify(request.body);
+/** How long an idle connection is kept for the next call. */
+const KEEP_ALIVE_MS = 30_000;
+
+export class UpstreamConnection {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(
+    readonly service: UpstreamService,
+    baseUrl: string,
+  ) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    // No cap on connections here: each account's bulkhead bounds how many calls run at once.
+    this.pool = new Pool(url.origin, { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS });
   }
-  try {
-    const response = await fetch(request.url, { method: request.method, headers, body, signal });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: parseJson(text) };
-  } catch (error) {
-    if (signal.aborted) {
-      throw new UpstreamError(
-        'UPSTREAM_TIMEOUT',
-        `${request.service} did not answer within ${request.timeoutMs} ms`,
-        { service: request.service },
-      );
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      headers['content-type'] = 'application/json; charset=UTF-8';
+      body = JSON.stringify(request.body);
     }
-    // The cause may carry the URL or headers, so only its class and code go into the message.
-    const reason = describeNetworkError(error);
-    throw new UpstreamError('UPSTREAM_UNAVAILABLE', `${request.service} could not be reached (${reason})`, {
-      service: request.service,
-    });
+    try {
+      const response = await this.pool.request({
+        method: request.method,
+        path: `${this.basePath}${request.path}`,
+        headers,
+        body,
+        signal: request.signal,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, json: parseJson(text) };
+    } catch (error) {
+      if (request.signal.aborted) {
+        throw new UpstreamError(
+          'UPSTREAM_TIMEOUT',
+          `${this.service} did not answer within ${request.timeoutMs} ms`,
+          { service: this.service },
+        );
+      }
+      // The cause may carry the URL or headers, so only its class and code go into the message.
+      const reason = describeNetworkError(error);
+      throw new UpstreamError('UPSTREAM_UNAVAILABLE', `${this.service} could not be reached (${reason})`, {
+        service: this.service,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
   }
 }
 
@@ -60,8 +91,7 @@ function parseJson(text: string): unknown {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown } | null)?.code;
+  const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return code;
-  return cause instanceof Error ? cause.name : 'network error';
+  return error instanceof Error ? error.name : 'network error';
 }

@@ -1,0 +1,156 @@
+import {
+  BrokenCircuitError,
+  bulkhead,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  handleWhen,
+  retry,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import type { UpstreamPolicyConfig } from '../config';
+import { UpstreamError, type UpstreamService } from '../errors';
+import type { Logger } from '../logger';
+
+/** What stands between a call and an account's rate limit. */
+export interface Throttle {
+  /**
+   * Resolves when one more call may be sent. Waits at most `maxWaitMs`; past that it
+   * throws a held-back RATE_LIMITED error with `retryAfter`.
+   */
+  acquire(maxWaitMs: number): Promise<void>;
+  /** The upstream itself answered "rate limited": hold the next calls back for a while. */
+  holdOff(retryAfterSeconds: number | undefined): void;
+}
+
+export interface CallPolicyOptions extends UpstreamPolicyConfig {
+  service: UpstreamService;
+  /** Names the account in logs: a credential fingerprint, never the credential. */
+  account: string;
+  /** How many attempts may be in flight at once. */
+  concurrency: number;
+  throttle: Throttle;
+  logger: Logger;
+}
+
+/** One attempt: send with this signal, which aborts after `timeoutMs` or at the deadline. */
+export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
+
+/** Idempotent reads are tried at most three times in all. */
+export const MAX_RETRIES = 2;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2_000;
+/** A retry is not started with less time than this left before the deadline. */
+const MIN_ATTEMPT_MS = 50;
+
+/**
+ * Everything one account's upstream calls go through, outermost first: a deadline for the
+ * whole call; retries of transient failures with exponential backoff and full jitter
+ * (and one retry after an upstream's Retry-After when it fits the wait budget); a circuit
+ * breaker; the account's rate limit; a concurrency cap; a timeout per attempt.
+ * Every call this server makes upstream is a read, so every one may be retried.
+ */
+export class CallPolicy {
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly inFlight: BulkheadPolicy;
+  private readonly log: Logger;
+  private circuitOpenedAt = 0;
+
+  constructor(private readonly options: CallPolicyOptions) {
+    this.log = options.logger.child({ component: 'upstream', service: options.service, account: options.account });
+    this.breaker = circuitBreaker(
+      handleWhen((error) => error instanceof UpstreamError && error.isTransient),
+      { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
+    );
+    this.breaker.onBreak(() => {
+      this.circuitOpenedAt = Date.now();
+      this.log.warn(
+        { failures: options.breakerFailures, pauseMs: options.breakerHalfOpenMs },
+        'circuit opened: calls fail fast until a probe succeeds',
+      );
+    });
+    this.breaker.onReset(() => this.log.info('circuit closed: the upstream answers again'));
+    this.inFlight = bulkhead(options.concurrency, Number.POSITIVE_INFINITY);
+  }
+
+  async run<T>(attempt: Attempt<T>): Promise<T> {
+    const { deadlineMs, maxWaitMs } = this.options;
+    const deadline = Date.now() + deadlineMs;
+    const deadlineSignal = AbortSignal.timeout(deadlineMs);
+    let retriesDone = 0;
+    let retriedAfterRateLimit = false;
+    let nextDelayMs = 0;
+
+    // Decides on each failure whether to retry, and how long to pause first.
+    const retryable = (error: Error): boolean => {
+      if (!(error instanceof UpstreamError) || error.heldBack || retriesDone >= MAX_RETRIES) return false;
+      let delayMs: number;
+      if (error.isTransient) {
+        delayMs = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retriesDone);
+      } else if (error.code === 'RATE_LIMITED' && error.retryAfter !== undefined && !retriedAfterRateLimit) {
+        delayMs = error.retryAfter * 1000;
+        if (delayMs > maxWaitMs) return false;
+      } else {
+        return false;
+      }
+      if (Date.now() + delayMs + MIN_ATTEMPT_MS > deadline) return false;
+      if (!error.isTransient) retriedAfterRateLimit = true;
+      retriesDone += 1;
+      nextDelayMs = delayMs;
+      return true;
+    };
+    const withRetries = retry(handleWhen(retryable), {
+      maxAttempts: MAX_RETRIES,
+      backoff: new DelegateBackoff(() => nextDelayMs),
+    });
+
+    try {
+      return await withRetries.execute(() =>
+        this.breaker.execute(() => this.attempt(attempt, deadline, deadlineSignal)),
+      );
+    } catch (error) {
+      throw this.heldBackError(error) ?? error;
+    }
+  }
+
+  private async attempt<T>(attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+    await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
+    try {
+      return await this.inFlight.execute(() => {
+        const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
+        if (timeoutMs <= 0) throw this.deadlinePassed();
+        return attempt(AbortSignal.any([AbortSignal.timeout(timeoutMs), deadlineSignal]), timeoutMs);
+      }, deadlineSignal);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) {
+        this.options.throttle.holdOff(error.retryAfter);
+      }
+      throw error;
+    }
+  }
+
+  /** Errors of the policy itself, for calls that were never sent, as typed upstream errors. */
+  private heldBackError(error: unknown): UpstreamError | undefined {
+    const { service } = this.options;
+    if (error instanceof BrokenCircuitError) {
+      const resumesInMs = this.circuitOpenedAt + this.options.breakerHalfOpenMs - Date.now();
+      return new UpstreamError(
+        'UPSTREAM_UNAVAILABLE',
+        `${service} is failing; calls to it are paused (circuit open)`,
+        { service },
+        { heldBack: true, retryAfter: Math.max(1, Math.ceil(resumesInMs / 1000)) },
+      );
+    }
+    // The bulkhead gave up a queued call at the deadline.
+    if (error instanceof Error && error.name === 'TaskCancelledError') return this.deadlinePassed();
+    return undefined;
+  }
+
+  private deadlinePassed(): UpstreamError {
+    const { service, deadlineMs } = this.options;
+    return new UpstreamError('UPSTREAM_TIMEOUT', `${service} did not answer within the ${deadlineMs} ms deadline`, {
+      service,
+    }, { heldBack: true });
+  }
+}

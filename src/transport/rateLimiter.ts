@@ -1,0 +1,119 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisClientType } from '@keyv/redis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { UpstreamError, type UpstreamService } from '../errors';
+import type { Logger } from '../logger';
+import type { Throttle } from './callPolicy';
+
+export interface RequestRateLimiterOptions {
+  service: UpstreamService;
+  perMinute: number;
+  /** Shared by every replica when given; otherwise the budget is this process's own. */
+  redis: RedisClientType | undefined;
+  /** A Redis operation slower than this falls back to the in-process budget. */
+  redisTimeoutMs: number;
+  logger: Logger;
+}
+
+/** One fixed window of the limiter: `points` calls per `seconds`. */
+export interface LimiterWindow {
+  points: number;
+  seconds: number;
+}
+
+/** Window lengths that divide a minute evenly. */
+const WINDOW_SECONDS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
+
+/**
+ * The fixed window that keeps every sliding minute within `perMinute` calls while letting
+ * the most through. A fixed window of `perMinute` a minute would allow twice that around a
+ * window edge, and the upstream's own window is not documented. A minute overlaps at most
+ * 60/s + 1 windows of s seconds, so `points` is at most perMinute·s/(60+s).
+ * For 120 a minute this is 9 calls every 5 s: 108 a minute at most, 117 in any minute.
+ */
+export function limiterWindow(perMinute: number): LimiterWindow {
+  let best: LimiterWindow = { points: Math.floor(perMinute / 2), seconds: 60 };
+  for (const seconds of WINDOW_SECONDS) {
+    const points = Math.floor((perMinute * seconds) / (60 + seconds));
+    if (points >= 1 && (points * 60) / seconds > (best.points * 60) / best.seconds) best = { points, seconds };
+  }
+  return best;
+}
+
+/**
+ * A client-side request budget per account, kept in Redis when one is configured so that
+ * every replica draws from the same budget. If Redis fails or is slow, each process falls
+ * back to its own in-memory budget of the same size rather than stopping all calls.
+ */
+export class RequestRateLimiter {
+  readonly window: LimiterWindow;
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(private readonly options: RequestRateLimiterOptions) {
+    this.window = limiterWindow(options.perMinute);
+    const { points, seconds: duration } = this.window;
+    const keyPrefix = `contact-graph:limit:${options.service}`;
+    const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+    this.limiter = options.redis
+      ? new RLWrapperTimeouts({
+          limiter: new RateLimiterRedis({
+            storeClient: options.redis,
+            useRedisPackage: true,
+            rejectIfRedisNotReady: true,
+            points,
+            duration,
+            keyPrefix,
+          }),
+          insuranceLimiter: memory,
+          timeoutMs: options.redisTimeoutMs,
+        })
+      : memory;
+  }
+
+  /** The budget of one account, named by a fingerprint of its credential. */
+  forAccount(account: string): Throttle {
+    return {
+      acquire: (maxWaitMs) => this.acquire(account, maxWaitMs),
+      holdOff: (retryAfterSeconds) => {
+        // Every replica stops for as long as the upstream asked, or one window when it did not say.
+        this.limiter.block(account, retryAfterSeconds ?? this.window.seconds).catch(() => undefined);
+      },
+    };
+  }
+
+  private async acquire(account: string, maxWaitMs: number): Promise<void> {
+    const giveUpAt = Date.now() + maxWaitMs;
+    for (;;) {
+      let rejection: RateLimiterRes;
+      try {
+        await this.limiter.consume(account);
+        return;
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) {
+          // Both stores failed: better one call too many than none at all.
+          this.options.logger.warn({ err: error }, 'rate limiter failed; sending without it');
+          return;
+        }
+        rejection = error;
+      }
+      const waitMs = rejection.msBeforeNext;
+      if (Date.now() + waitMs > giveUpAt) {
+        const { service, perMinute } = this.options;
+        throw new UpstreamError(
+          'RATE_LIMITED',
+          `${service}: this account's budget of ${perMinute} requests a minute is used up`,
+          { service },
+          { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)), heldBack: true },
+        );
+      }
+      // A little jitter so that the waiters do not all retry on the same millisecond.
+      await sleep(waitMs + Math.random() * 20);
+    }
+  }
+}

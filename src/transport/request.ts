@@ -1,0 +1,5 @@
+/** What an upstream call carries from the GraphQL request that caused it. */
+export interface CallOptions {
+  /** Sent upstream as `X-Request-Id`, so one request can be followed across services. */
+  requestId: string;
+}
