@@ -37,16 +37,18 @@ export async function startUpstreams(
   options: {
     helpcrunchAccounts?: Record<string, HelpCrunchDataset>;
     comagicAccounts?: Record<string, CoMagicDataset>;
+    /** The fakes' own limits; by default off, so that tests counting calls do not depend on each other. */
+    helpcrunchRateLimitPerMinute?: number;
+    comagicMinuteLimit?: number;
   } = {},
 ): Promise<Upstreams> {
   const helpcrunch = await startHelpCrunchSandbox({
     accounts: options.helpcrunchAccounts ?? { [HELPCRUNCH_KEY]: createHelpCrunchDataset() },
-    // Off: the tests count calls, and a 120/min budget would make them depend on each other.
-    rateLimitPerMinute: 0,
+    rateLimitPerMinute: options.helpcrunchRateLimitPerMinute ?? 0,
   });
   const comagic = await startCoMagicSandbox({
     accounts: options.comagicAccounts ?? { [COMAGIC_TOKEN]: createCoMagicDataset() },
-    minuteLimit: 100_000,
+    minuteLimit: options.comagicMinuteLimit ?? 100_000,
   });
   return {
     helpcrunch,

@@ -1,0 +1,248 @@
+import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import type { FakeReply } from '../src/sandbox/fakeHttpServer';
+import { limiterWindow } from '../src/transport/rateLimiter';
+import {
+  comagicCalls,
+  startTestServer,
+  startUpstreams,
+  type GraphQLResponse,
+  type TestServer,
+  type Upstreams,
+} from './support/harness';
+import { startRedisServer, type RedisServer } from './support/redis';
+
+let nextId = 0;
+const customerId = () => FIRST_GENERATED_CUSTOMER_ID + nextId++;
+const personId = () => FIRST_GENERATED_PERSON_ID + (nextId++ % 100);
+
+/** Servers started by a test, stopped after it. */
+const servers: TestServer[] = [];
+async function server(upstreams: Upstreams, env: Record<string, string> = {}): Promise<TestServer> {
+  const started = await startTestServer(upstreams, env);
+  servers.push(started);
+  return started;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((started) => started.close()));
+});
+
+/** `count` single-customer queries at once, spread over the given servers in turn. */
+function burst(targets: TestServer[], count: number): Promise<GraphQLResponse[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, index) => targets[index % targets.length]!.query(`{ customer(id: "${customerId()}") { id } }`)),
+  );
+}
+
+const rateLimited = (responses: GraphQLResponse[]) =>
+  responses.filter((response) => response.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED');
+
+test('the limiter window keeps every sliding minute within the budget', () => {
+  expect(limiterWindow(120)).toEqual({ points: 9, seconds: 5 });
+  for (let perMinute = 2; perMinute <= 2_000; perMinute += 1) {
+    const { points, seconds } = limiterWindow(perMinute);
+    expect(points).toBeGreaterThanOrEqual(1);
+    // A minute overlaps at most 60/seconds + 1 windows.
+    expect(points * (60 / seconds + 1)).toBeLessThanOrEqual(perMinute);
+  }
+});
+
+describe('HelpCrunch: a budget per account', () => {
+  let upstreams: Upstreams;
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    // The fake enforces 120 a minute over a sliding window, as HelpCrunch documents.
+    upstreams = await startUpstreams({ helpcrunchRateLimitPerMinute: 120 });
+  });
+  beforeEach(() => upstreams.reset());
+  afterAll(async () => {
+    await upstreams.close();
+    await redis.stop();
+  });
+
+  test('a burst beyond the window waits for the next one when that fits UPSTREAM_MAX_WAIT_MS', async () => {
+    // 600 a minute is 19 calls every 2 s.
+    const window = limiterWindow(600);
+    expect(window).toEqual({ points: 19, seconds: 2 });
+    const replica = await server(upstreams, { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600', UPSTREAM_MAX_WAIT_MS: '3000' });
+    const responses = await burst([replica], 25);
+
+    expect(responses.every((response) => response.body.errors === undefined)).toBe(true);
+    const calls = upstreams.helpcrunch.fake.calls;
+    expect(calls).toHaveLength(25);
+    const firstAt = calls[0]!.at;
+    expect(calls.filter((call) => call.at < firstAt + 1_500)).toHaveLength(19);
+  });
+
+  test('past the wait budget a call fails as RATE_LIMITED with retryAfter, and is never sent', async () => {
+    const replica = await server(upstreams, { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '500' });
+    const responses = await burst([replica], 12);
+
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(9);
+    const limited = rateLimited(responses);
+    expect(limited).toHaveLength(3);
+    for (const response of limited) {
+      const { extensions } = response.body.errors![0]!;
+      expect(extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'helpcrunch' } });
+      expect(extensions!.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(extensions!.retryAfter).toBeLessThanOrEqual(5);
+    }
+  });
+
+  test('replicas on one Redis share the budget: never more than it reaches the upstream', async () => {
+    const env = { CACHE_URL: redis.url, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0' };
+    const replicas = [await server(upstreams, env), await server(upstreams, env)];
+    const responses = await burst(replicas, 30);
+
+    // One window's worth for both replicas together, and no 429 from the fake.
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(9);
+    expect(rateLimited(responses)).toHaveLength(21);
+    expect(responses.flatMap((response) => response.body.errors ?? []).every((error) => !error.extensions?.upstream?.status)).toBe(true);
+  });
+
+  test('without Redis each replica has a budget of its own (which is why Redis is advised for several)', async () => {
+    const env = { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0' };
+    const replicas = [await server(upstreams, env), await server(upstreams, env)];
+    await burst(replicas, 30);
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(18);
+  });
+
+  test('a 429 with a Retry-After that fits the wait budget is retried once after it', async () => {
+    const replica = await server(upstreams);
+    const id = customerId();
+    let answered = 0;
+    upstreams.helpcrunch.fake.intercept = () =>
+      answered++ === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: { errors: [{ code: 'too_many_requests', message: 'limit' }] } } : undefined;
+    const { body } = await replica.query(`{ customer(id: "${id}") { id } }`);
+
+    expect(body).toEqual({ data: { customer: { id: String(id) } } });
+    const [first, second] = upstreams.helpcrunch.fake.calls;
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(2);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  test('a 429 with a longer Retry-After fails as RATE_LIMITED and holds the account back for that long', async () => {
+    const replica = await server(upstreams);
+    upstreams.helpcrunch.fake.intercept = () => ({
+      status: 429,
+      headers: { 'retry-after': '42' },
+      body: { errors: [{ code: 'too_many_requests', message: 'You have exceeded your requests limit' }] },
+    });
+    const first = await replica.query(`{ customer(id: "${customerId()}") { id } }`);
+    expect(first.body.errors![0]!.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfter: 42,
+      upstream: { service: 'helpcrunch', status: 429, code: 'too_many_requests' },
+    });
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(1);
+
+    const held = await replica.query(`{ customer(id: "${customerId()}") { id } }`);
+    expect(held.body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'helpcrunch' } });
+    expect(held.body.errors![0]!.extensions!.retryAfter).toBeGreaterThanOrEqual(40);
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(1);
+  });
+
+  test('a 429 without Retry-After fails as RATE_LIMITED at once, without a retry', async () => {
+    const replica = await server(upstreams);
+    upstreams.helpcrunch.fake.intercept = () => ({ status: 429, body: { errors: [{ code: 'too_many_requests', message: 'limit' }] } });
+    const { body } = await replica.query(`{ customer(id: "${customerId()}") { id } }`);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { status: 429 } });
+    expect(body.errors![0]!.extensions).not.toHaveProperty('retryAfter');
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(1);
+  });
+});
+
+describe('CoMagic: the points budget it reports', () => {
+  let upstreams: Upstreams;
+  beforeAll(async () => {
+    upstreams = await startUpstreams();
+  });
+  afterAll(async () => {
+    await upstreams.close();
+  });
+  beforeEach(() => upstreams.reset());
+
+  const limits = { day_limit: 10000, day_remaining: 9000, day_reset: 50000, minute_limit: 120, minute_remaining: 0, minute_reset: 17 };
+  const limitExceeded = (per: string, reported: Record<string, number>): FakeReply => ({
+    body: {
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: -32029, message: `Limit per ${per} has been exceeded`, data: { mnemonic: 'limit_exceeded', metadata: { limits: reported } } },
+    },
+  });
+
+  test('minute_remaining: 0 holds further calls instead of sending them to fail', async () => {
+    // This fake allows 3 points a minute, so the budget runs out within the test.
+    const limitedUpstreams = await startUpstreams({ comagicMinuteLimit: 3 });
+    const replica = await server(limitedUpstreams);
+    for (let i = 0; i < 3; i += 1) {
+      const { body } = await replica.query(`{ person(id: "${personId()}") { id } }`);
+      expect(body.errors).toBeUndefined();
+    }
+    const held = await replica.query(`{ person(id: "${personId()}") { id } }`);
+    expect(held.body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'comagic' } });
+    expect(held.body.errors![0]!.extensions!.retryAfter).toBeGreaterThan(2);
+    expect(held.body.errors![0]!.extensions!.retryAfter).toBeLessThanOrEqual(60);
+    // Three calls were sent, and the fake never had to answer limit_exceeded.
+    expect(comagicCalls(limitedUpstreams)).toHaveLength(3);
+    await replica.close();
+    await limitedUpstreams.close();
+  });
+
+  test('a budget that resets within the wait budget is waited for, then the call is sent', async () => {
+    const replica = await server(upstreams);
+    let answered = 0;
+    upstreams.comagic.fake.intercept = (call) =>
+      answered++ === 0
+        ? {
+            body: {
+              jsonrpc: '2.0',
+              id: (call.body as { id: unknown }).id,
+              result: { metadata: { limits: { ...limits, minute_remaining: 0, minute_reset: 1 } }, data: [] },
+            },
+          }
+        : { body: { jsonrpc: '2.0', id: 2, result: { metadata: { limits: { ...limits, minute_remaining: 100 } }, data: [] } } };
+    await replica.query(`{ person(id: "${personId()}") { id } }`);
+    const { body } = await replica.query(`{ person(id: "${personId()}") { id } }`);
+
+    expect(body).toEqual({ data: { person: null } });
+    const [first, second] = upstreams.comagic.fake.calls;
+    expect(upstreams.comagic.fake.calls).toHaveLength(2);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  test('limit_exceeded is RATE_LIMITED with retryAfter from the reported reset, and holds the next calls', async () => {
+    const replica = await server(upstreams);
+    upstreams.comagic.fake.intercept = () => limitExceeded('minute', limits);
+    const first = await replica.query(`{ person(id: "${personId()}") { id } }`);
+    expect(first.body.errors![0]!.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfter: 17,
+      upstream: { service: 'comagic', code: 'limit_exceeded' },
+    });
+    expect(comagicCalls(upstreams)).toHaveLength(1);
+
+    const held = await replica.query(`{ person(id: "${personId()}") { id } }`);
+    expect(held.body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    expect(comagicCalls(upstreams)).toHaveLength(1);
+  });
+
+  test('an exhausted day reports the day reset', async () => {
+    const replica = await server(upstreams);
+    upstreams.comagic.fake.intercept = () => limitExceeded('day', { ...limits, day_remaining: 0, minute_remaining: 50 });
+    const { body } = await replica.query(`{ person(id: "${personId()}") { id } }`);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 50000 });
+    expect(body.errors![0]!.message).toContain('per day');
+  });
+
+  test('limit_exceeded with a reset inside the wait budget is retried once after it', async () => {
+    const replica = await server(upstreams);
+    let answered = 0;
+    upstreams.comagic.fake.intercept = () =>
+      answered++ === 0 ? limitExceeded('minute', { ...limits, minute_reset: 1 }) : undefined;
+    const id = personId();
+    const { body } = await replica.query(`{ person(id: "${id}") { id } }`);
+    expect(body).toEqual({ data: { person: { id: String(id) } } });
+    expect(comagicCalls(upstreams)).toHaveLength(2);
+  });
+});
