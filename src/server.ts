@@ -81,7 +81,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   app.use(
     '/graphql',
-    cors(),
+    // Browsers may read the request id, to quote it when something went wrong.
+    cors({ exposedHeaders: ['X-Request-Id'] }),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {

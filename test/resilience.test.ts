@@ -278,6 +278,7 @@ describe('connections and request ids', () => {
         { 'x-request-id': 'req-7f3a.42' },
       );
       expect(response.headers.get('x-request-id')).toBe('req-7f3a.42');
+      expect(response.headers.get('access-control-expose-headers')).toBe('X-Request-Id');
       const seen = [...upstreams.helpcrunch.fake.calls, ...upstreams.comagic.fake.calls].map((call) => call.headers['x-request-id']);
       expect(seen).toEqual(['req-7f3a.42', 'req-7f3a.42']);
     });
