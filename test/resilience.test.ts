@@ -164,6 +164,23 @@ describe('circuit breaker', () => {
     });
   });
 
+  test('calls that fail fast on an open circuit spend none of the rate-limit budget', async () => {
+    // 120 a minute is 9 calls per 5 s, and nothing may wait: 3 go to open the circuit.
+    await withServer({ ...env, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0' }, async (server) => {
+      upstreams.helpcrunch.fake.intercept = () => unavailable;
+      await server.query(`{ customer(id: "${customerId()}") { id } }`);
+      for (let i = 0; i < 10; i += 1) {
+        const { body } = await server.query(`{ customer(id: "${customerId()}") { id } }`);
+        expect(body.errors![0]!.message).toContain('circuit open');
+      }
+      upstreams.reset();
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const id = customerId();
+      const probe = await server.query(`{ customer(id: "${id}") { id } }`);
+      expect(probe.body).toEqual({ data: { customer: { id: String(id) } } });
+    });
+  });
+
   test('rejections by the upstream (4xx) never open it', async () => {
     await withServer(env, async (server) => {
       upstreams.helpcrunch.fake.intercept = () => ({ status: 403, body: { errors: [{ code: 'forbidden', message: 'no' }] } });

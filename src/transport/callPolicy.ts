@@ -2,6 +2,7 @@ import {
   BrokenCircuitError,
   bulkhead,
   circuitBreaker,
+  CircuitState,
   ConsecutiveBreaker,
   DelegateBackoff,
   handleWhen,
@@ -47,8 +48,8 @@ const MIN_ATTEMPT_MS = 50;
 /**
  * Everything one account's upstream calls go through, outermost first: a deadline for the
  * whole call; retries of transient failures with exponential backoff and full jitter
- * (and one retry after an upstream's Retry-After when it fits the wait budget); a circuit
- * breaker; the account's rate limit; a concurrency cap; a timeout per attempt.
+ * (and one retry after an upstream's Retry-After when it fits the wait budget); the
+ * account's rate limit; a circuit breaker; a concurrency cap; a timeout per attempt.
  * Every call this server makes upstream is a read, so every one may be retried.
  */
 export class CallPolicy {
@@ -106,22 +107,30 @@ export class CallPolicy {
     });
 
     try {
-      return await withRetries.execute(() =>
-        this.breaker.execute(() => this.attempt(attempt, deadline, deadlineSignal)),
-      );
+      return await withRetries.execute(() => this.attempt(attempt, deadline, deadlineSignal));
     } catch (error) {
       throw this.heldBackError(error) ?? error;
     }
   }
 
+  /**
+   * One try. An open circuit fails before the rate limit is asked, so that no budget is spent
+   * on calls that will not be sent; the rate limit is asked before the breaker, so that a call
+   * it holds back is never taken for the probe that closes a half-open circuit.
+   */
   private async attempt<T>(attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+    if (this.breaker.state === CircuitState.Open && Date.now() < this.circuitOpenedAt + this.options.breakerHalfOpenMs) {
+      throw new BrokenCircuitError();
+    }
     await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
     try {
-      return await this.inFlight.execute(() => {
-        const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
-        if (timeoutMs <= 0) throw this.deadlinePassed();
-        return attempt(AbortSignal.any([AbortSignal.timeout(timeoutMs), deadlineSignal]), timeoutMs);
-      }, deadlineSignal);
+      return await this.breaker.execute(() =>
+        this.inFlight.execute(() => {
+          const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
+          if (timeoutMs <= 0) throw this.deadlinePassed();
+          return attempt(AbortSignal.any([AbortSignal.timeout(timeoutMs), deadlineSignal]), timeoutMs);
+        }, deadlineSignal),
+      );
     } catch (error) {
       if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) {
         this.options.throttle.holdOff(error.retryAfter);
