@@ -53,6 +53,11 @@ export class UpstreamError extends Error {
   }
 }
 
+/** A wait in milliseconds as a `retryAfter`: whole seconds, at least one. */
+export function retryAfterSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000));
+}
+
 /** Removes every occurrence of the given secrets from a text that came from outside. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let result = text;

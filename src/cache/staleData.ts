@@ -45,6 +45,12 @@ export class StaleEntities {
     this.recorded += 1;
   }
 
+  /** `derived` was built from `source`: it is as stale as `source` is. */
+  carryOver(source: unknown, derived: unknown): void {
+    const origin = this.of(source);
+    if (origin) this.record(derived, origin);
+  }
+
   of(entity: unknown): StaleOrigin | undefined {
     if (this.recorded === 0 || typeof entity !== 'object' || entity === null) return undefined;
     return this.served.get(entity);

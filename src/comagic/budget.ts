@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UpstreamError } from '../errors';
-import type { Throttle } from '../transport/callPolicy';
+import { budgetUsedUp, type Throttle } from '../transport/callPolicy';
 import type { WireLimits } from './wire';
 
 interface Allowance {
@@ -31,12 +30,8 @@ export class PointsBudget implements Throttle {
     const waitMs = this.exhaustedForMs(Date.now());
     if (waitMs > 0) {
       if (waitMs > maxWaitMs) {
-        throw new UpstreamError(
-          'RATE_LIMITED',
-          `comagic: the account's ${this.day && this.day.remaining <= 0 ? 'daily' : 'per-minute'} points are used up`,
-          { service: 'comagic' },
-          { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)), heldBack: true },
-        );
+        const which = this.day && this.day.remaining <= 0 ? 'daily' : 'per-minute';
+        throw budgetUsedUp('comagic', `comagic: the account's ${which} points are used up`, waitMs);
       }
       await sleep(waitMs);
     }

@@ -76,7 +76,7 @@ export class CoMagicClient {
       const response = await connection.send({
         method: 'POST',
         path: '',
-        headers: { 'x-request-id': call.requestId },
+        requestId: call.requestId,
         body,
         signal,
         timeoutMs,

@@ -62,7 +62,8 @@ export class HelpCrunchClient {
       const response = await connection.send({
         method,
         path,
-        headers: { authorization: `Bearer ${apiKey}`, 'x-request-id': call.requestId },
+        headers: { authorization: `Bearer ${apiKey}` },
+        requestId: call.requestId,
         body,
         signal,
         timeoutMs,

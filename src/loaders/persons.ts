@@ -78,14 +78,12 @@ export function createPersonLoaders(
       const person = await persons.load(personId);
       const row = person?.visitors.find((visitor) => visitor.visitor_id === id);
       if (row) {
-        const origin = stale.of(person);
-        if (origin) stale.record(row, origin);
+        stale.carryOver(person, row);
         return row;
       }
     }
     const bare = await bareVisitors.load(id);
     if (!bare) return null;
-    const origin = stale.of(bare);
     const visitor: VisitorRecord = {
       visitor_id: bare.id,
       person_id: null,
@@ -95,7 +93,7 @@ export function createPersonLoaders(
       company: null,
       commentary: null,
     };
-    if (origin) stale.record(visitor, origin);
+    stale.carryOver(bare, visitor);
     return visitor;
   }
 

@@ -11,8 +11,13 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { UpstreamPolicyConfig } from '../config';
-import { UpstreamError, type UpstreamService } from '../errors';
+import { retryAfterSeconds, UpstreamError, type UpstreamService } from '../errors';
 import type { Logger } from '../logger';
+
+/** A throttle's refusal: the account's budget is used up for `waitMs` more, and nothing was sent. */
+export function budgetUsedUp(service: UpstreamService, message: string, waitMs: number): UpstreamError {
+  return new UpstreamError('RATE_LIMITED', message, { service }, { retryAfter: retryAfterSeconds(waitMs), heldBack: true });
+}
 
 /** What stands between a call and an account's rate limit. */
 export interface Throttle {
@@ -148,7 +153,7 @@ export class CallPolicy {
         'UPSTREAM_UNAVAILABLE',
         `${service} is failing; calls to it are paused (circuit open)`,
         { service },
-        { heldBack: true, retryAfter: Math.max(1, Math.ceil(resumesInMs / 1000)) },
+        { heldBack: true, retryAfter: retryAfterSeconds(resumesInMs) },
       );
     }
     // The bulkhead gave up a queued call at the deadline.

@@ -13,6 +13,8 @@ export interface HttpRequest {
   /** Path below the upstream's base URL, starting with `/` (or empty for the base itself). */
   path: string;
   headers?: Record<string, string>;
+  /** The GraphQL request's id, sent as `X-Request-Id`. */
+  requestId: string;
   /** Sent as JSON. */
   body?: unknown;
   /** Aborts the attempt; `timeoutMs` names the limit in the error. */
@@ -45,7 +47,11 @@ export class UpstreamConnection {
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-request-id': request.requestId,
+      ...request.headers,
+    };
     let body: string | undefined;
     if (request.body !== undefined) {
       headers['content-type'] = 'application/json; charset=UTF-8';

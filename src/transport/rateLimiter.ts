@@ -7,9 +7,9 @@ import {
   RLWrapperTimeouts,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { UpstreamError, type UpstreamService } from '../errors';
+import type { UpstreamService } from '../errors';
 import type { Logger } from '../logger';
-import type { Throttle } from './callPolicy';
+import { budgetUsedUp, type Throttle } from './callPolicy';
 
 export interface RequestRateLimiterOptions {
   service: UpstreamService;
@@ -105,12 +105,7 @@ export class RequestRateLimiter {
       const waitMs = rejection.msBeforeNext;
       if (Date.now() + waitMs > giveUpAt) {
         const { service, perMinute } = this.options;
-        throw new UpstreamError(
-          'RATE_LIMITED',
-          `${service}: this account's budget of ${perMinute} requests a minute is used up`,
-          { service },
-          { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)), heldBack: true },
-        );
+        throw budgetUsedUp(service, `${service}: this account's budget of ${perMinute} requests a minute is used up`, waitMs);
       }
       // A little jitter so that the waiters do not all retry on the same millisecond.
       await sleep(waitMs + Math.random() * 20);
