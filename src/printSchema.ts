@@ -1,0 +1,10 @@
+import { subgraphSdl } from './schema';
+
+// `npm run --silent schema:print > contact-graph.graphql`, for `rover subgraph publish`.
+subgraphSdl().then(
+  (sdl) => process.stdout.write(sdl.endsWith('\n') ? sdl : `${sdl}\n`),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
