@@ -10,6 +10,22 @@ export interface Config {
   nodeEnv: string;
   isProduction: boolean;
   logLevel: LogLevel;
+  /**
+   * Whether a request may bring its own upstream credentials in `X-HelpCrunch-Api-Key` and
+   * `X-CoMagic-Access-Token` (one tenant per credential), replacing the configured ones.
+   */
+  allowCredentialHeaders: boolean;
+  http: {
+    /** Larger request bodies are refused with 413 before they are parsed. */
+    bodyLimitBytes: number;
+    /** How long in-flight requests may take to finish after SIGTERM before they are cut. */
+    shutdownTimeoutMs: number;
+  };
+  graphql: GraphQLLimitsConfig & {
+    introspection: boolean;
+    /** Apollo Sandbox at `GET /graphql` for browsers. */
+    landingPage: boolean;
+  };
   helpcrunch: {
     apiUrl: string;
     /** Undefined outside production means "serve the built-in sandbox upstream". */
@@ -38,6 +54,15 @@ export interface Config {
     /** How long past its TTL an entity may still be served while its upstream fails; 0 turns this off. */
     staleSeconds: number;
   };
+}
+
+/** What one operation may ask for; larger ones are refused before they run. */
+export interface GraphQLLimitsConfig {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
 }
 
 /** How every upstream call is bounded, retried and cut off. */
@@ -86,6 +111,20 @@ function integer(min: number, max: number, fallback: number) {
     });
 }
 
+function boolean<Fallback extends boolean | undefined>(fallback: Fallback) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      if (/^(true|1|yes)$/i.test(value)) return true as boolean | Fallback;
+      if (/^(false|0|no)$/i.test(value)) return false as boolean | Fallback;
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
+      return z.NEVER;
+    });
+}
+
 function httpUrl(fallback: string) {
   return z
     .string()
@@ -110,6 +149,17 @@ const envSchema = z.object({
     .optional()
     .transform((value) => value || 'info')
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+  ALLOW_CREDENTIAL_HEADERS: boolean(false),
+  REQUEST_BODY_LIMIT_BYTES: integer(1_024, 100 * 1_048_576, 1_048_576),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
+  // Unset: on outside production, off in it.
+  GRAPHQL_INTROSPECTION: boolean(undefined),
+  GRAPHQL_LANDING_PAGE: boolean(undefined),
+  GRAPHQL_MAX_DEPTH: integer(1, 1_000, 10),
+  GRAPHQL_MAX_COST: integer(1, 10_000_000, 5_000),
+  GRAPHQL_MAX_ALIASES: integer(0, 10_000, 15),
+  GRAPHQL_MAX_TOKENS: integer(1, 1_000_000, 2_000),
+  GRAPHQL_MAX_DIRECTIVES: integer(0, 10_000, 50),
   HELPCRUNCH_API_URL: httpUrl('https://api.helpcrunch.com/v1'),
   HELPCRUNCH_API_KEY: optionalString,
   // Two is the least a fixed-window limiter can hold to in every sliding minute.
@@ -167,14 +217,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
 
-  if (isProduction) {
+  // Where requests bring their own credentials, the configured ones are only a fallback.
+  if (isProduction && !e.ALLOW_CREDENTIAL_HEADERS) {
     const missing = [
       e.HELPCRUNCH_API_KEY === undefined && 'HELPCRUNCH_API_KEY',
       e.COMAGIC_ACCESS_TOKEN === undefined && 'COMAGIC_ACCESS_TOKEN',
     ].filter((name): name is string => Boolean(name));
     if (missing.length > 0) {
       throw new ConfigError(
-        `Invalid configuration:\n${missing.map((name) => `  ${name}: is required when NODE_ENV=production`).join('\n')}`,
+        `Invalid configuration:\n${missing
+          .map((name) => `  ${name}: is required when NODE_ENV=production (unless ALLOW_CREDENTIAL_HEADERS=true)`)
+          .join('\n')}`,
       );
     }
   }
@@ -192,6 +245,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: e.NODE_ENV,
     isProduction,
     logLevel: e.LOG_LEVEL,
+    allowCredentialHeaders: e.ALLOW_CREDENTIAL_HEADERS,
+    http: { bodyLimitBytes: e.REQUEST_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    graphql: {
+      introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction,
+      landingPage: e.GRAPHQL_LANDING_PAGE ?? !isProduction,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+    },
     helpcrunch: {
       apiUrl: e.HELPCRUNCH_API_URL,
       apiKey: e.HELPCRUNCH_API_KEY,

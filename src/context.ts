@@ -1,31 +1,58 @@
 import type { RedisClientType } from '@keyv/redis';
+import DataLoader from 'dataloader';
+import { LRUCache } from 'lru-cache';
 import { cacheScope, credentialFingerprint, type EntityCache } from './cache/entityCache';
 import { StaleEntities } from './cache/staleData';
 import { PointsBudget } from './comagic/budget';
 import { CoMagicClient } from './comagic/client';
 import type { Config } from './config';
+import { UpstreamError, type UpstreamService } from './errors';
 import { HelpCrunchClient } from './helpcrunch/client';
 import { createCustomerLoader, type CustomerLoader } from './loaders/customers';
 import { createPersonLoaders, type PersonLoaders } from './loaders/persons';
 import type { Logger } from './logger';
-import { CallPolicy } from './transport/callPolicy';
+import { CallPolicy, type Throttle } from './transport/callPolicy';
 import { UpstreamConnection } from './transport/http';
 import { RequestRateLimiter } from './transport/rateLimiter';
 
-/** The resolved address and credential of each upstream (the sandbox's, when it serves one). */
+/**
+ * The resolved address of each upstream and its configured credential (the sandbox's, when
+ * it serves one). A credential may be missing only when requests may bring their own.
+ */
 export interface UpstreamEndpoints {
-  helpcrunch: { apiUrl: string; apiKey: string };
-  comagic: { apiUrl: string; accessToken: string; userId: number | undefined };
+  helpcrunch: { apiUrl: string; apiKey: string | undefined };
+  comagic: { apiUrl: string; accessToken: string | undefined; userId: number | undefined };
+}
+
+/** The credentials one request is served with: a tenant's own, or the configured ones. */
+export interface Credentials {
+  helpcrunchApiKey: string | undefined;
+  comagicAccessToken: string | undefined;
+}
+
+/** One upstream account: its client (with its limits, retries and breaker) and its cache scope. */
+export interface Account<Client> {
+  client: Client;
+  /** Prefixes every cache key of this account, and scopes the response cache. */
+  scope: string;
 }
 
 /**
- * What lives as long as the server: a connection pool per upstream, the clients (each
+ * At most this many accounts per upstream keep their client, budget and breaker in memory;
+ * the least recently used is dropped. Their cache entries and shared limits are unaffected.
+ */
+const MAX_ACCOUNTS = 1_000;
+
+/**
+ * What lives as long as the server: a connection pool per upstream, the accounts (each
  * account's limits, retries and circuit breaker live in its client) and the shared cache.
  * Nothing here holds per-request data.
  */
 export interface Services {
-  helpcrunch: { client: HelpCrunchClient; scope: string };
-  comagic: { client: CoMagicClient; scope: string };
+  /** The configured credentials, used when a request brings none. */
+  defaults: Credentials;
+  helpcrunch(apiKey: string): Account<HelpCrunchClient>;
+  comagic(accessToken: string): Account<CoMagicClient>;
   entityCache: EntityCache;
   close(): Promise<void>;
 }
@@ -50,42 +77,45 @@ export function createServices(config: Config, { endpoints, entityCache, redis, 
     redisTimeoutMs: config.cache.timeoutMs,
     logger,
   });
+  const policy = (service: UpstreamService, account: string, concurrency: number, throttle: Throttle) =>
+    new CallPolicy({ ...config.upstream, service, account, concurrency, throttle, logger });
 
-  const { apiKey } = endpoints.helpcrunch;
-  const helpcrunchAccount = credentialFingerprint(apiKey);
-  const helpcrunch = new HelpCrunchClient({
-    apiKey,
-    connection: connections.helpcrunch,
-    policy: new CallPolicy({
-      ...config.upstream,
-      service: 'helpcrunch',
-      account: helpcrunchAccount,
-      concurrency: config.helpcrunch.concurrency,
-      throttle: helpcrunchLimiter.forAccount(helpcrunchAccount),
-      logger,
-    }),
-  });
-
-  const { accessToken, userId } = endpoints.comagic;
-  const budget = new PointsBudget();
-  const comagic = new CoMagicClient({
-    accessToken,
-    userId,
-    connection: connections.comagic,
-    budget,
-    policy: new CallPolicy({
-      ...config.upstream,
-      service: 'comagic',
-      account: credentialFingerprint(accessToken),
-      concurrency: config.comagic.concurrency,
-      throttle: budget,
-      logger,
-    }),
-  });
+  const helpcrunchAccounts = new LRUCache<string, Account<HelpCrunchClient>>({ max: MAX_ACCOUNTS });
+  const comagicAccounts = new LRUCache<string, Account<CoMagicClient>>({ max: MAX_ACCOUNTS });
 
   return {
-    helpcrunch: { client: helpcrunch, scope: cacheScope('helpcrunch', apiKey) },
-    comagic: { client: comagic, scope: cacheScope('comagic', accessToken) },
+    defaults: { helpcrunchApiKey: endpoints.helpcrunch.apiKey, comagicAccessToken: endpoints.comagic.accessToken },
+    helpcrunch(apiKey) {
+      let account = helpcrunchAccounts.get(apiKey);
+      if (!account) {
+        const fingerprint = credentialFingerprint(apiKey);
+        const client = new HelpCrunchClient({
+          apiKey,
+          connection: connections.helpcrunch,
+          policy: policy('helpcrunch', fingerprint, config.helpcrunch.concurrency, helpcrunchLimiter.forAccount(fingerprint)),
+        });
+        account = { client, scope: cacheScope('helpcrunch', apiKey) };
+        helpcrunchAccounts.set(apiKey, account);
+      }
+      return account;
+    },
+    comagic(accessToken) {
+      let account = comagicAccounts.get(accessToken);
+      if (!account) {
+        const budget = new PointsBudget();
+        const client = new CoMagicClient({
+          accessToken,
+          // The configured user id belongs to the configured token; a tenant's permanent token needs none.
+          userId: accessToken === endpoints.comagic.accessToken ? endpoints.comagic.userId : undefined,
+          connection: connections.comagic,
+          budget,
+          policy: policy('comagic', credentialFingerprint(accessToken), config.comagic.concurrency, budget),
+        });
+        account = { client, scope: cacheScope('comagic', accessToken) };
+        comagicAccounts.set(accessToken, account);
+      }
+      return account;
+    },
     entityCache,
     async close() {
       await Promise.all(Object.values(connections).map((connection) => connection.close()));
@@ -108,15 +138,55 @@ export interface Context {
   stale: StaleEntities;
 }
 
-export function createContext(services: Services, requestId: string): Context {
-  const { helpcrunch, comagic, entityCache } = services;
+export interface RequestOptions {
+  requestId: string;
+  credentials: Credentials;
+}
+
+export function createContext(services: Services, { requestId, credentials }: RequestOptions): Context {
+  const { entityCache } = services;
   const request = { call: { requestId }, stale: new StaleEntities() };
+  const cacheScopes: string[] = [];
+
+  let customers: CustomerLoader;
+  if (credentials.helpcrunchApiKey) {
+    const helpcrunch = services.helpcrunch(credentials.helpcrunchApiKey);
+    customers = createCustomerLoader(helpcrunch.client, entityCache, helpcrunch.scope, request);
+    cacheScopes.push(helpcrunch.scope);
+  } else {
+    customers = refusing(noCredential('helpcrunch', 'HELPCRUNCH_API_KEY', 'X-HelpCrunch-Api-Key'));
+  }
+
+  let persons: PersonLoaders;
+  if (credentials.comagicAccessToken) {
+    const comagic = services.comagic(credentials.comagicAccessToken);
+    persons = createPersonLoaders(comagic.client, entityCache, comagic.scope, request);
+    cacheScopes.push(comagic.scope);
+  } else {
+    const error = noCredential('comagic', 'COMAGIC_ACCESS_TOKEN', 'X-CoMagic-Access-Token');
+    persons = { persons: refusing(error), visitors: refusing(error) };
+  }
+
   return {
-    customers: createCustomerLoader(helpcrunch.client, entityCache, helpcrunch.scope, request),
-    ...createPersonLoaders(comagic.client, entityCache, comagic.scope, request),
-    cacheScopes: [helpcrunch.scope, comagic.scope],
+    customers,
+    ...persons,
+    cacheScopes,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
     requestId,
     stale: request.stale,
   };
+}
+
+function noCredential(service: UpstreamService, variable: string, header: string): UpstreamError {
+  return new UpstreamError(
+    'UNAUTHENTICATED',
+    `No ${service} credential: this server has no ${variable}, and the request sent no ${header} header`,
+    { service },
+    { heldBack: true },
+  );
+}
+
+/** A loader for an upstream this request has no credential for: every id fails with `error`. */
+function refusing<V>(error: Error): DataLoader<number, V> {
+  return new DataLoader<number, V>(async (ids) => ids.map(() => error));
 }

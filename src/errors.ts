@@ -6,6 +6,8 @@
 export type UpstreamService = 'helpcrunch' | 'comagic';
 
 export type UpstreamErrorCode =
+  /** The request has no credential for this upstream (none configured, none sent). */
+  | 'UNAUTHENTICATED'
   | 'UPSTREAM_UNAUTHENTICATED'
   | 'UPSTREAM_FORBIDDEN'
   | 'RATE_LIMITED'

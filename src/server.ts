@@ -19,6 +19,7 @@ import { staleDataPlugin } from './cache/staleData';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
 import { createContext, createServices, type Context } from './context';
+import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
 import { UpstreamError } from './errors';
 import type { Logger } from './logger';
 import { resolveUpstreams } from './sandbox';
@@ -88,7 +89,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req);
         res.setHeader('x-request-id', requestId);
-        return createContext(services, requestId);
+        // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
+        if (config.allowCredentialHeaders) res.append('vary', Object.values(CREDENTIAL_HEADERS));
+        const credentials = requestCredentials(req.headers, services.defaults, config.allowCredentialHeaders);
+        return createContext(services, { requestId, credentials });
       },
     }),
   );

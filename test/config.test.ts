@@ -17,6 +17,17 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     nodeEnv: 'development',
     isProduction: false,
     logLevel: 'info',
+    allowCredentialHeaders: false,
+    http: { bodyLimitBytes: 1_048_576, shutdownTimeoutMs: 10_000 },
+    graphql: {
+      introspection: true,
+      landingPage: true,
+      maxDepth: 10,
+      maxCost: 5_000,
+      maxAliases: 15,
+      maxTokens: 2_000,
+      maxDirectives: 50,
+    },
     helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: 4 },
     comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: 4 },
     upstream: { attemptTimeoutMs: 3_000, deadlineMs: 8_000, maxWaitMs: 2_000, breakerFailures: 5, breakerHalfOpenMs: 10_000 },
@@ -29,6 +40,16 @@ test('every variable is read', () => {
     PORT: '8080',
     NODE_ENV: 'production',
     LOG_LEVEL: 'debug',
+    ALLOW_CREDENTIAL_HEADERS: 'true',
+    REQUEST_BODY_LIMIT_BYTES: '65536',
+    SHUTDOWN_TIMEOUT_MS: '2500',
+    GRAPHQL_INTROSPECTION: 'yes',
+    GRAPHQL_LANDING_PAGE: 'false',
+    GRAPHQL_MAX_DEPTH: '6',
+    GRAPHQL_MAX_COST: '900',
+    GRAPHQL_MAX_ALIASES: '3',
+    GRAPHQL_MAX_TOKENS: '400',
+    GRAPHQL_MAX_DIRECTIVES: '5',
     HELPCRUNCH_API_URL: 'http://127.0.0.1:9000/v1/',
     HELPCRUNCH_API_KEY: 'key',
     HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '60',
@@ -54,6 +75,9 @@ test('every variable is read', () => {
     nodeEnv: 'production',
     isProduction: true,
     logLevel: 'debug',
+    allowCredentialHeaders: true,
+    http: { bodyLimitBytes: 65_536, shutdownTimeoutMs: 2_500 },
+    graphql: { introspection: true, landingPage: false, maxDepth: 6, maxCost: 900, maxAliases: 3, maxTokens: 400, maxDirectives: 5 },
     helpcrunch: { apiUrl: 'http://127.0.0.1:9000/v1', apiKey: 'key', rateLimitPerMinute: 60, concurrency: 2 },
     comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8 },
     upstream: { attemptTimeoutMs: 1500, deadlineMs: 4000, maxWaitMs: 0, breakerFailures: 3, breakerHalfOpenMs: 500 },
@@ -86,8 +110,28 @@ test.each([
   [{ CACHE_TTL_SECONDS: '5', CACHE_NOT_FOUND_TTL_SECONDS: '10' }, 'CACHE_NOT_FOUND_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS'],
   [{ NODE_ENV: 'production' }, 'HELPCRUNCH_API_KEY: is required when NODE_ENV=production'],
   [{ NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k' }, 'COMAGIC_ACCESS_TOKEN: is required when NODE_ENV=production'],
+  [{ ALLOW_CREDENTIAL_HEADERS: 'sometimes' }, 'ALLOW_CREDENTIAL_HEADERS: must be true or false, got "sometimes"'],
+  [{ GRAPHQL_INTROSPECTION: 'on' }, 'GRAPHQL_INTROSPECTION: must be true or false'],
+  [{ REQUEST_BODY_LIMIT_BYTES: '10' }, 'REQUEST_BODY_LIMIT_BYTES: must be a whole number from 1024'],
+  [{ GRAPHQL_MAX_DEPTH: '0' }, 'GRAPHQL_MAX_DEPTH: must be a whole number from 1'],
 ])('%j is refused, naming the variable', (env, message) => {
   expect(errorOf(env)).toContain(message);
+});
+
+test('in production introspection and the landing page are off unless enabled', () => {
+  const production = { NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k', COMAGIC_ACCESS_TOKEN: 't' };
+  expect(loadConfig(production).graphql).toMatchObject({ introspection: false, landingPage: false });
+  expect(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' }).graphql).toMatchObject({
+    introspection: true,
+    landingPage: true,
+  });
+});
+
+test('in production, credentials may be left to the requests only when credential headers are allowed', () => {
+  const config = loadConfig({ NODE_ENV: 'production', ALLOW_CREDENTIAL_HEADERS: 'true' });
+  expect(config.allowCredentialHeaders).toBe(true);
+  expect(config.helpcrunch.apiKey).toBeUndefined();
+  expect(config.comagic.accessToken).toBeUndefined();
 });
 
 test('every wrong variable is named at once', () => {

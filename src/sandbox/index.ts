@@ -14,19 +14,19 @@ export interface ResolvedUpstreams {
 
 /**
  * The configured upstreams, with a built-in sandbox standing in for each one whose
- * credential is missing. Config validation has already refused a missing credential in
- * production, so a sandbox never serves a production deployment.
+ * credential is missing, outside production only. In production a credential may be
+ * missing only where requests bring their own (config validation has checked that).
  */
 export async function resolveUpstreams(config: Config, logger: Logger): Promise<ResolvedUpstreams> {
   const closers: Array<() => Promise<void>> = [];
-  let helpcrunch = config.helpcrunch.apiKey
-    ? { apiUrl: config.helpcrunch.apiUrl, apiKey: config.helpcrunch.apiKey }
-    : undefined;
-  let comagic = config.comagic.accessToken
-    ? { apiUrl: config.comagic.apiUrl, accessToken: config.comagic.accessToken, userId: config.comagic.userId }
-    : undefined;
+  const configured: UpstreamEndpoints = {
+    helpcrunch: { apiUrl: config.helpcrunch.apiUrl, apiKey: config.helpcrunch.apiKey },
+    comagic: { apiUrl: config.comagic.apiUrl, accessToken: config.comagic.accessToken, userId: config.comagic.userId },
+  };
+  if (config.isProduction) return { endpoints: configured, close: async () => undefined };
 
-  if (!helpcrunch) {
+  let { helpcrunch, comagic } = configured;
+  if (!helpcrunch.apiKey) {
     const apiKey = `sandbox-${randomBytes(12).toString('hex')}`;
     const sandbox = await startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() } });
     closers.push(sandbox.close);
@@ -36,7 +36,7 @@ export async function resolveUpstreams(config: Config, logger: Logger): Promise<
       `HELPCRUNCH_API_KEY is not set: serving Customer from the built-in HelpCrunch sandbox (seed customer ${SEED_CUSTOMER.id} and 300 generated). Set HELPCRUNCH_API_KEY to use the real API.`,
     );
   }
-  if (!comagic) {
+  if (!comagic.accessToken) {
     const accessToken = `sandbox-${randomBytes(12).toString('hex')}`;
     const sandbox = await startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() } });
     closers.push(sandbox.close);
