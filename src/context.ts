@@ -11,6 +11,7 @@ import { HelpCrunchClient } from './helpcrunch/client';
 import { createCustomerLoader, type CustomerLoader } from './loaders/customers';
 import { createPersonLoaders, type PersonLoaders } from './loaders/persons';
 import type { Logger } from './logger';
+import type { Metrics } from './metrics';
 import { CallPolicy, type Throttle } from './transport/callPolicy';
 import { UpstreamConnection } from './transport/http';
 import { RequestRateLimiter } from './transport/rateLimiter';
@@ -54,6 +55,7 @@ export interface Services {
   helpcrunch(apiKey: string): Account<HelpCrunchClient>;
   comagic(accessToken: string): Account<CoMagicClient>;
   entityCache: EntityCache;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -63,9 +65,13 @@ export interface ServiceDependencies {
   /** The cache's Redis, when there is one: the HelpCrunch budget is shared through it. */
   redis: RedisClientType | undefined;
   logger: Logger;
+  metrics: Metrics;
 }
 
-export function createServices(config: Config, { endpoints, entityCache, redis, logger }: ServiceDependencies): Services {
+export function createServices(
+  config: Config,
+  { endpoints, entityCache, redis, logger, metrics }: ServiceDependencies,
+): Services {
   const connections = {
     helpcrunch: new UpstreamConnection('helpcrunch', endpoints.helpcrunch.apiUrl),
     comagic: new UpstreamConnection('comagic', endpoints.comagic.apiUrl),
@@ -78,10 +84,14 @@ export function createServices(config: Config, { endpoints, entityCache, redis, 
     logger,
   });
   const policy = (service: UpstreamService, account: string, concurrency: number, throttle: Throttle) =>
-    new CallPolicy({ ...config.upstream, service, account, concurrency, throttle, logger });
-
-  const helpcrunchAccounts = new LRUCache<string, Account<HelpCrunchClient>>({ max: MAX_ACCOUNTS });
-  const comagicAccounts = new LRUCache<string, Account<CoMagicClient>>({ max: MAX_ACCOUNTS });
+    new CallPolicy({ ...config.upstream, service, account, concurrency, throttle, logger, metrics });
+  const accounts = <Client>(service: UpstreamService) =>
+    new LRUCache<string, Account<Client>>({
+      max: MAX_ACCOUNTS,
+      dispose: (_account, credential) => metrics.forgetAccount(service, credentialFingerprint(credential)),
+    });
+  const helpcrunchAccounts = accounts<HelpCrunchClient>('helpcrunch');
+  const comagicAccounts = accounts<CoMagicClient>('comagic');
 
   return {
     defaults: { helpcrunchApiKey: endpoints.helpcrunch.apiKey, comagicAccessToken: endpoints.comagic.accessToken },
@@ -102,14 +112,17 @@ export function createServices(config: Config, { endpoints, entityCache, redis, 
     comagic(accessToken) {
       let account = comagicAccounts.get(accessToken);
       if (!account) {
-        const budget = new PointsBudget();
+        const fingerprint = credentialFingerprint(accessToken);
+        const budget = new PointsBudget((window, remaining) =>
+          metrics.comagicPointsRemaining.set({ account: fingerprint, window }, remaining),
+        );
         const client = new CoMagicClient({
           accessToken,
           // The configured user id belongs to the configured token; a tenant's permanent token needs none.
           userId: accessToken === endpoints.comagic.accessToken ? endpoints.comagic.userId : undefined,
           connection: connections.comagic,
           budget,
-          policy: policy('comagic', credentialFingerprint(accessToken), config.comagic.concurrency, budget),
+          policy: policy('comagic', fingerprint, config.comagic.concurrency, budget),
         });
         account = { client, scope: cacheScope('comagic', accessToken) };
         comagicAccounts.set(accessToken, account);
@@ -117,6 +130,7 @@ export function createServices(config: Config, { endpoints, entityCache, redis, 
       return account;
     },
     entityCache,
+    metrics,
     async close() {
       await Promise.all(Object.values(connections).map((connection) => connection.close()));
     },
@@ -134,18 +148,21 @@ export interface Context {
   notFoundTtlSeconds: number;
   /** Sent upstream as `X-Request-Id` and returned to the caller. */
   requestId: string;
+  /** Logs with the request id. */
+  log: Logger;
   /** Entities this request was served from stale cache entries. */
   stale: StaleEntities;
 }
 
 export interface RequestOptions {
   requestId: string;
+  log: Logger;
   credentials: Credentials;
 }
 
-export function createContext(services: Services, { requestId, credentials }: RequestOptions): Context {
+export function createContext(services: Services, { requestId, log, credentials }: RequestOptions): Context {
   const { entityCache } = services;
-  const request = { call: { requestId }, stale: new StaleEntities() };
+  const request = { call: { requestId }, stale: new StaleEntities(), metrics: services.metrics };
   const cacheScopes: string[] = [];
 
   let customers: CustomerLoader;
@@ -173,6 +190,7 @@ export function createContext(services: Services, { requestId, credentials }: Re
     cacheScopes,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
     requestId,
+    log,
     stale: request.stale,
   };
 }

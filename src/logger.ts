@@ -3,6 +3,25 @@ import type { LogLevel } from './config';
 
 export type { Logger };
 
+/** Where a credential could sit in a logged object: request headers, CoMagic params, client options. */
+const CREDENTIAL_PATHS = [
+  'authorization',
+  'apiKey',
+  'accessToken',
+  'access_token',
+  'headers.authorization',
+  'headers["x-helpcrunch-api-key"]',
+  'headers["x-comagic-access-token"]',
+  'req.headers.authorization',
+  'req.headers["x-helpcrunch-api-key"]',
+  'req.headers["x-comagic-access-token"]',
+  'params.access_token',
+  '*.apiKey',
+  '*.accessToken',
+  '*.access_token',
+  '*.authorization',
+];
+
 /**
  * JSON logs, on stdout unless a destination is given. Credentials are never passed to the
  * logger; the redact paths are a second guard for the places that could carry them.
@@ -12,7 +31,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     level,
     base: { service: 'contact-graph' },
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.access_token', 'access_token'],
+      paths: CREDENTIAL_PATHS,
       censor: '[REDACTED]',
     },
   };

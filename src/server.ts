@@ -1,16 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
 import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -21,13 +19,22 @@ import type { Config } from './config';
 import { createContext, createServices, type Context } from './context';
 import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
 import { UpstreamError } from './errors';
+import { bodyErrorHandler } from './http/bodyErrors';
+import { requestLog } from './http/requestLog';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
+import { errorLogPlugin } from './plugins/errorLog';
+import { graphqlMetricsPlugin } from './plugins/metrics';
 import { resolveUpstreams } from './sandbox';
 import { buildSchema } from './schema';
 
 export interface RunningServer {
   /** `http://host:port`; the GraphQL endpoint is `${url}/graphql`. */
   url: string;
+  /**
+   * Stops gracefully: `/ready` turns 503, no new connections are accepted, in-flight
+   * requests get up to SHUTDOWN_TIMEOUT_MS to finish, then the cache and pools close.
+   */
   close(): Promise<void>;
 }
 
@@ -36,9 +43,10 @@ export interface RunningServer {
  * HTTP routes. Resolves once the server accepts requests.
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const metrics = new Metrics();
   const upstreams = await resolveUpstreams(config, logger);
-  const store = await createCacheStore(config.cache, logger);
-  const entityCache = new EntityCache(store.cache, {
+  const store = await createCacheStore(config.cache, logger, metrics);
+  const entityCache = new EntityCache(store.layer('entity'), {
     foundSeconds: config.cache.ttlSeconds,
     notFoundSeconds: config.cache.notFoundTtlSeconds,
     staleSeconds: config.cache.staleSeconds,
@@ -48,54 +56,82 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     entityCache,
     redis: store.redis,
     logger,
+    metrics,
   });
 
   const app = express();
+  app.disable('x-powered-by');
   const httpServer = createServer(app);
+  const limits = config.graphql;
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    costLimit: { maxCost: limits.maxCost },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    // graphql-js counts tokens while parsing (parseOptions below), which answers 400.
+    maxTokens: { enabled: false },
+    // Suggestions would show the schema to whoever may not introspect it.
+    blockFieldSuggestion: { enabled: !limits.introspection },
+  }).protect();
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     nodeEnv: config.nodeEnv,
-    introspection: !config.isProduction,
+    introspection: limits.introspection,
     includeStacktraceInErrorResponses: !config.isProduction,
     csrfPrevention: true,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: armor.validationRules,
     logger: logger.child({ component: 'apollo' }),
     formatError,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
       ApolloServerPluginCacheControl({ defaultMaxAge: config.cache.ttlSeconds }),
       staleDataPlugin(),
       ApolloServerPluginResponseCache({
-        cache: store.cache,
+        cache: store.layer('response'),
         // Data fetched with one account's credentials is never served to another.
         extraCacheKeyData: async ({ contextValue }) => contextValue.cacheScopes,
       }),
-      config.isProduction
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ footer: false }),
-      logErrors(logger),
+      limits.landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
+      graphqlMetricsPlugin(metrics),
+      errorLogPlugin(),
+      ...armor.plugins,
     ],
   });
   await apollo.start();
 
+  let stopping = false;
+  app.use(requestLog(logger));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    if (stopping) return void res.status(503).json({ status: 'stopping' });
+    try {
+      await store.ping();
+      res.json({ status: 'ready', cache: store.kind });
+    } catch {
+      res.status(503).json({ status: 'not ready', cache: store.kind, reason: 'the cache does not answer' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(
     '/graphql',
     // Browsers may read the request id, to quote it when something went wrong.
     cors({ exposedHeaders: ['X-Request-Id'] }),
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.http.bodyLimitBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const requestId = requestIdOf(req);
-        res.setHeader('x-request-id', requestId);
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
         if (config.allowCredentialHeaders) res.append('vary', Object.values(CREDENTIAL_HEADERS));
         const credentials = requestCredentials(req.headers, services.defaults, config.allowCredentialHeaders);
-        return createContext(services, { requestId, credentials });
+        return createContext(services, { requestId: String(req.id), log: req.log, credentials });
       },
     }),
   );
+  app.use(bodyErrorHandler(config.http.bodyLimitBytes));
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
   const url = `http://localhost:${(httpServer.address() as AddressInfo).port}`;
@@ -104,16 +140,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   return {
     url,
     async close() {
+      stopping = true;
       await apollo.stop();
       await Promise.all([store.close(), services.close(), upstreams.close()]);
     },
   };
-}
-
-/** The caller's `X-Request-Id` when it is a sane token, otherwise a new one. */
-function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 /** Upstream errors carry their typed code and upstream details to the client. */
@@ -131,23 +162,3 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     },
   };
 }
-
-function logErrors(logger: Logger): ApolloServerPlugin<Context> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, operationName }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            if (original instanceof UpstreamError) {
-              logger.warn({ operationName, code: original.code, upstream: original.upstream, path: error.path }, original.message);
-            } else if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
-              logger.error({ operationName, err: original, path: error.path }, 'resolver failed');
-            }
-          }
-        },
-      };
-    },
-  };
-}
-

@@ -2,6 +2,7 @@ import { createClient } from '@keyv/redis';
 import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
 import { createCoMagicDataset, createHelpCrunchDataset } from '../src/sandbox/data';
 import { createCacheStore } from '../src/cache/store';
+import { Metrics } from '../src/metrics';
 import { createLogger } from '../src/logger';
 import {
   COMAGIC_TOKEN,
@@ -120,16 +121,18 @@ test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', asy
   const store = await createCacheStore(
     { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200, staleSeconds: 0 },
     createLogger('silent'),
+    new Metrics(),
   );
-  await store.cache.set('a', '1', { ttl: 60 });
-  await store.cache.set('b', '2', { ttl: 60 });
-  await store.cache.set('c', '3', { ttl: 60 });
-  expect(await store.cache.get('a')).toBeUndefined();
-  expect(await store.cache.get('c')).toBe('3');
+  const cache = store.layer('entity');
+  await cache.set('a', '1', { ttl: 60 });
+  await cache.set('b', '2', { ttl: 60 });
+  await cache.set('c', '3', { ttl: 60 });
+  expect(await cache.get('a')).toBeUndefined();
+  expect(await cache.get('c')).toBe('3');
 
-  await store.cache.set('short', 'x', { ttl: 0.05 });
-  expect(await store.cache.get('short')).toBe('x');
+  await cache.set('short', 'x', { ttl: 0.05 });
+  expect(await cache.get('short')).toBe('x');
   await new Promise((resolve) => setTimeout(resolve, 80));
-  expect(await store.cache.get('short')).toBeUndefined();
+  expect(await cache.get('short')).toBeUndefined();
   await store.close();
 });

@@ -1,5 +1,6 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '../logger';
+import type { CacheLayer, Metrics } from '../metrics';
 import { withTimeout } from './withTimeout';
 
 /**
@@ -12,8 +13,7 @@ export class FailSafeCache implements KeyValueCache<string> {
 
   constructor(
     private readonly inner: KeyValueCache<string>,
-    private readonly timeoutMs: number,
-    private readonly logger: Logger,
+    private readonly options: { layer: CacheLayer; timeoutMs: number; logger: Logger; metrics: Metrics },
   ) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -29,18 +29,20 @@ export class FailSafeCache implements KeyValueCache<string> {
   }
 
   private async guard<T>(operation: string, run: () => Promise<T>, fallback: T): Promise<T> {
+    const { layer, timeoutMs, logger, metrics } = this.options;
     try {
-      const result = await withTimeout(run(), this.timeoutMs, `cache ${operation} took longer than ${this.timeoutMs} ms`);
+      const result = await withTimeout(run(), timeoutMs, `cache ${operation} took longer than ${timeoutMs} ms`);
       if (this.failing) {
         this.failing = false;
-        this.logger.info('cache recovered');
+        logger.info({ layer }, 'cache recovered');
       }
       return result;
     } catch (error) {
+      metrics.cacheErrors.inc({ layer, operation });
       if (!this.failing) {
         this.failing = true;
-        this.logger.warn(
-          { err: { message: error instanceof Error ? error.message : String(error) } },
+        logger.warn(
+          { layer, err: { message: error instanceof Error ? error.message : String(error) } },
           'cache is failing; treating it as a miss until it recovers',
         );
       }

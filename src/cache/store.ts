@@ -4,16 +4,19 @@ import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { CacheLayer, Metrics } from '../metrics';
 import { FailSafeCache } from './failSafeCache';
 import { withTimeout } from './withTimeout';
 
 /** The one keyv store behind both the entity cache and the response cache. */
 export interface CacheStore {
   kind: 'memory' | 'redis';
-  /** Never throws: failures are misses. */
-  cache: FailSafeCache;
+  /** The store as one cache layer sees it. Never throws: failures are misses, counted by layer. */
+  layer(layer: CacheLayer): FailSafeCache;
   /** The Redis connection behind the cache, for others that share state through it. */
   redis: RedisClientType | undefined;
+  /** Resolves when the store answers; rejects when it does not (within the cache timeout). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,12 +24,20 @@ const NAMESPACE = 'contact-graph';
 /** How long start-up waits for Redis before serving with the cache failing (as misses). */
 const REDIS_CONNECT_WAIT_MS = 2_000;
 
-export async function createCacheStore(config: Config['cache'], logger: Logger): Promise<CacheStore> {
+export async function createCacheStore(config: Config['cache'], logger: Logger, metrics: Metrics): Promise<CacheStore> {
   const log = logger.child({ component: 'cache' });
   const { keyv, kind, redis, close } = config.url ? await redisKeyv(config.url, log) : memoryKeyv(config.maxEntries);
-  const cache = new FailSafeCache(new KeyvAdapter<string>(keyv), config.timeoutMs, log);
+  const adapter = new KeyvAdapter<string>(keyv);
   log.info({ kind }, 'cache store ready');
-  return { kind, cache, redis, close };
+  return {
+    kind,
+    redis,
+    layer: (layer) => new FailSafeCache(adapter, { layer, timeoutMs: config.timeoutMs, logger: log, metrics }),
+    async ping() {
+      if (redis) await withTimeout(redis.ping(), config.timeoutMs, 'Redis PING');
+    },
+    close,
+  };
 }
 
 function memoryKeyv(maxEntries: number) {

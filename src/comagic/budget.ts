@@ -19,11 +19,16 @@ export class PointsBudget implements Throttle {
   private minute: Allowance | undefined;
   private day: Allowance | undefined;
 
+  /** `report` hears the points left whenever an answer tells them (for metrics). */
+  constructor(private readonly report: (window: 'minute' | 'day', remaining: number) => void = () => undefined) {}
+
   /** Takes in the limits of an answer, success or error. */
   observe(limits: WireLimits | null | undefined, now = Date.now()): void {
     if (!limits) return;
     this.minute = allowance(limits.minute_remaining, limits.minute_reset, now) ?? this.minute;
     this.day = allowance(limits.day_remaining, limits.day_reset, now) ?? this.day;
+    if (limits.minute_remaining !== undefined) this.report('minute', limits.minute_remaining);
+    if (limits.day_remaining !== undefined) this.report('day', limits.day_remaining);
   }
 
   async acquire(maxWaitMs: number): Promise<void> {

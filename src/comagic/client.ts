@@ -66,7 +66,7 @@ export class CoMagicClient {
     schema: z.ZodType<T>,
   ): Promise<T> {
     const { connection, accessToken, userId, policy, budget } = this.options;
-    return policy.run(async (signal, timeoutMs) => {
+    return policy.run(method, async (signal, timeoutMs) => {
       const body = {
         jsonrpc: '2.0',
         id: this.nextRequestId++,

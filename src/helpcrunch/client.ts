@@ -21,13 +21,21 @@ export interface HelpCrunchClientOptions {
   policy: CallPolicy;
 }
 
+interface HelpCrunchRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  /** The path with its ids left out, to name the call in metrics; the path itself when it has none. */
+  route?: string;
+  body?: unknown;
+}
+
 /** A typed client for the parts of the HelpCrunch REST API v1 this graph uses, for one account. */
 export class HelpCrunchClient {
   constructor(private readonly options: HelpCrunchClientOptions) {}
 
   /** `GET /customers/{id}`; null when HelpCrunch answers 404. */
   async getCustomer(id: number, call: CallOptions): Promise<WireCustomer | null> {
-    const response = await this.send(call, 'GET', `/customers/${id}`);
+    const response = await this.send(call, { method: 'GET', path: `/customers/${id}`, route: '/customers/{id}' });
     if (response.status === 404) return null;
     return this.parse(response, wireCustomerSchema);
   }
@@ -48,7 +56,7 @@ export class HelpCrunchClient {
       limit: SEARCH_PAGE_SIZE,
       offset: 0,
     };
-    const response = await this.send(call, 'POST', '/customers/search', body);
+    const response = await this.send(call, { method: 'POST', path: '/customers/search', body });
     return this.parse(response, wireCustomerListSchema).data;
   }
 
@@ -56,9 +64,10 @@ export class HelpCrunchClient {
    * One call through the account's policy. Errors are raised inside the attempt, so that
    * the policy sees a 5xx (to retry) or a 429 (to hold off) for what it is.
    */
-  private async send(call: CallOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResponse> {
+  private async send(call: CallOptions, request: HelpCrunchRequest): Promise<HttpResponse> {
     const { connection, apiKey, policy } = this.options;
-    return policy.run(async (signal, timeoutMs) => {
+    const { method, path, body } = request;
+    return policy.run(`${method} ${request.route ?? path}`, async (signal, timeoutMs) => {
       const response = await connection.send({
         method,
         path,

@@ -1,6 +1,7 @@
 import type { EntityCache } from '../cache/entityCache';
 import { staleMayStandInFor, type StaleEntities } from '../cache/staleData';
 import type { UpstreamService } from '../errors';
+import type { Metrics } from '../metrics';
 import type { CallOptions } from '../transport/request';
 
 /** What a fetch says of one id: the entity, null for "does not exist", or the error that hit it. */
@@ -11,9 +12,12 @@ export interface LoaderRequest {
   call: CallOptions;
   /** Where entities served from a stale entry are recorded, for the response to say so. */
   stale: StaleEntities;
+  metrics: Metrics;
 }
 
 export interface CachedBatchOptions<V> {
+  /** Names the loader in metrics. */
+  loader: string;
   service: UpstreamService;
   cache: EntityCache;
   request: LoaderRequest;
@@ -33,8 +37,13 @@ export interface CachedBatchOptions<V> {
  */
 export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Array<Outcome<V>>> {
   const { cache, ids, keyFor, service, request } = options;
+  const { metrics } = request;
+  metrics.loaderBatchSize.observe({ loader: options.loader }, ids.length);
   const keys = ids.map(keyFor);
   const cached = await cache.getMany<V>(keys);
+  for (const entry of cached) {
+    metrics.cacheLookups.inc({ layer: 'entity', result: entry === undefined ? 'miss' : entry.fresh ? 'hit' : 'stale' });
+  }
   const missing = ids.filter((_, index) => !cached[index]?.fresh);
   const fetched = missing.length > 0 ? await options.fetchMissing(missing) : new Map<number, Outcome<V>>();
 

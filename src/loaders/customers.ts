@@ -19,6 +19,7 @@ export function createCustomerLoader(
 ): CustomerLoader {
   return new DataLoader((ids) =>
     cachedBatch<WireCustomer>({
+      loader: 'customers',
       service: 'helpcrunch',
       cache,
       request,

@@ -40,6 +40,7 @@ export function createPersonLoaders(
   const persons = new DataLoader<number, PersonRecord | null>((ids) =>
     cachedBatch<PersonRecord>({
       ...common,
+      loader: 'persons',
       ids,
       keyFor: (id) => `${scope}:person:${id}`,
       fetchMissing: (missing) =>
@@ -53,6 +54,7 @@ export function createPersonLoaders(
   const personOfVisitor = new DataLoader<number, number | null>((ids) =>
     cachedBatch<number>({
       ...common,
+      loader: 'personOfVisitor',
       ids,
       keyFor: (id) => `${scope}:visitor-person:${id}`,
       foundTtlSeconds: VISITOR_PERSON_TTL_SECONDS,
@@ -63,6 +65,7 @@ export function createPersonLoaders(
   const bareVisitors = new DataLoader<number, WireVisitor | null>((ids) =>
     cachedBatch<WireVisitor>({
       ...common,
+      loader: 'visitors',
       ids,
       keyFor: (id) => `${scope}:visitor:${id}`,
       fetchMissing: async (missing) => {

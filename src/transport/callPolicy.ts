@@ -13,6 +13,7 @@ import {
 import type { UpstreamPolicyConfig } from '../config';
 import { retryAfterSeconds, UpstreamError, type UpstreamService } from '../errors';
 import type { Logger } from '../logger';
+import { CIRCUIT_STATE, type Metrics } from '../metrics';
 
 /** A throttle's refusal: the account's budget is used up for `waitMs` more, and nothing was sent. */
 export function budgetUsedUp(service: UpstreamService, message: string, waitMs: number): UpstreamError {
@@ -38,10 +39,18 @@ export interface CallPolicyOptions extends UpstreamPolicyConfig {
   concurrency: number;
   throttle: Throttle;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** One attempt: send with this signal, which aborts after `timeoutMs` or at the deadline. */
 export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
+
+/** The `reason` label of a call the policy did not send. */
+const HELD_BACK_REASON: Partial<Record<UpstreamError['code'], string>> = {
+  RATE_LIMITED: 'rate_limited',
+  UPSTREAM_UNAVAILABLE: 'circuit_open',
+  UPSTREAM_TIMEOUT: 'deadline',
+};
 
 /** Idempotent reads are tried at most three times in all. */
 export const MAX_RETRIES = 2;
@@ -77,10 +86,17 @@ export class CallPolicy {
       );
     });
     this.breaker.onReset(() => this.log.info('circuit closed: the upstream answers again'));
+    const circuit = { service: options.service, account: options.account };
+    options.metrics.circuitState.set(circuit, CIRCUIT_STATE.closed);
+    this.breaker.onStateChange((state) => {
+      const value = state === CircuitState.Open ? CIRCUIT_STATE.open : state === CircuitState.HalfOpen ? CIRCUIT_STATE.halfOpen : CIRCUIT_STATE.closed;
+      options.metrics.circuitState.set(circuit, value);
+    });
     this.inFlight = bulkhead(options.concurrency, Number.POSITIVE_INFINITY);
   }
 
-  async run<T>(attempt: Attempt<T>): Promise<T> {
+  /** Runs one upstream call; `method` names it in metrics (`GET /customers/{id}`, `get.visitors`). */
+  async run<T>(method: string, attempt: Attempt<T>): Promise<T> {
     const { deadlineMs, maxWaitMs } = this.options;
     const deadline = Date.now() + deadlineMs;
     const deadlineSignal = AbortSignal.timeout(deadlineMs);
@@ -112,9 +128,13 @@ export class CallPolicy {
     });
 
     try {
-      return await withRetries.execute(() => this.attempt(attempt, deadline, deadlineSignal));
+      return await withRetries.execute(() => this.attempt(method, attempt, deadline, deadlineSignal));
     } catch (error) {
-      throw this.heldBackError(error) ?? error;
+      const final = this.heldBackError(error) ?? error;
+      if (final instanceof UpstreamError && final.heldBack) {
+        this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: HELD_BACK_REASON[final.code] ?? final.code });
+      }
+      throw final;
     }
   }
 
@@ -123,17 +143,34 @@ export class CallPolicy {
    * on calls that will not be sent; the rate limit is asked before the breaker, so that a call
    * it holds back is never taken for the probe that closes a half-open circuit.
    */
-  private async attempt<T>(attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+  private async attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+    const { service, metrics } = this.options;
     if (this.breaker.state === CircuitState.Open && Date.now() < this.circuitOpenedAt + this.options.breakerHalfOpenMs) {
       throw new BrokenCircuitError();
     }
-    await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
+    const waitStarted = performance.now();
+    try {
+      await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
+    } finally {
+      metrics.rateLimitWait.observe({ service }, (performance.now() - waitStarted) / 1000);
+    }
     try {
       return await this.breaker.execute(() =>
-        this.inFlight.execute(() => {
+        this.inFlight.execute(async () => {
           const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
           if (timeoutMs <= 0) throw this.deadlinePassed();
-          return attempt(AbortSignal.any([AbortSignal.timeout(timeoutMs), deadlineSignal]), timeoutMs);
+          const sent = performance.now();
+          let outcome = 'ok';
+          try {
+            return await attempt(AbortSignal.any([AbortSignal.timeout(timeoutMs), deadlineSignal]), timeoutMs);
+          } catch (error) {
+            outcome = error instanceof UpstreamError ? error.code : 'UNKNOWN';
+            throw error;
+          } finally {
+            const labels = { service, method, outcome };
+            metrics.upstreamRequests.inc(labels);
+            metrics.upstreamDuration.observe(labels, (performance.now() - sent) / 1000);
+          }
         }, deadlineSignal),
       );
     } catch (error) {

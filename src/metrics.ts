@@ -1,0 +1,109 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamService } from './errors';
+
+/** How a circuit breaker stands, as the `contact_graph_upstream_circuit_state` gauge reports it. */
+export const CIRCUIT_STATE = { closed: 0, open: 1, halfOpen: 2 } as const;
+
+/** Where a lookup was answered: the response cache (whole operations) or the entity cache. */
+export type CacheLayer = 'response' | 'entity';
+
+/**
+ * Every Prometheus metric the server exports, in a registry of its own (so that several
+ * servers in one process, as in the tests, never share counts). Label values are kept to
+ * small, known sets; an account is named by its credential fingerprint, never the credential.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly graphqlRequests = new Counter({
+    name: 'contact_graph_graphql_requests_total',
+    help: 'GraphQL operations answered, by operation name and outcome (success, error).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly graphqlErrors = new Counter({
+    name: 'contact_graph_graphql_errors_total',
+    help: 'GraphQL errors returned, by operation name and error code.',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamRequests = new Counter({
+    name: 'contact_graph_upstream_requests_total',
+    help: 'HTTP requests sent upstream (each retry counts), by service, method and outcome (ok or an error code).',
+    labelNames: ['service', 'method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'contact_graph_upstream_request_duration_seconds',
+    help: 'Time from sending an upstream request to its answer (or failure), by service, method and outcome.',
+    labelNames: ['service', 'method', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly upstreamHeldBack = new Counter({
+    name: 'contact_graph_upstream_held_back_total',
+    help: 'Upstream calls this server did not send, by service and reason (rate_limited, circuit_open, deadline).',
+    labelNames: ['service', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitWait = new Histogram({
+    name: 'contact_graph_rate_limit_wait_seconds',
+    help: 'Time upstream calls waited for rate-limit budget (HelpCrunch requests, CoMagic points), by service.',
+    labelNames: ['service'] as const,
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  readonly circuitState = new Gauge({
+    name: 'contact_graph_upstream_circuit_state',
+    help: 'Circuit breaker state per upstream account: 0 closed, 1 open, 2 half-open.',
+    labelNames: ['service', 'account'] as const,
+    registers: [this.registry],
+  });
+
+  readonly comagicPointsRemaining = new Gauge({
+    name: 'contact_graph_comagic_points_remaining',
+    help: 'CoMagic Data API points left per account, as its last answer reported, by window (minute, day).',
+    labelNames: ['account', 'window'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheLookups = new Counter({
+    name: 'contact_graph_cache_lookups_total',
+    help: 'Cache lookups by layer (response, entity) and result (hit, miss; stale for an entity past its TTL).',
+    labelNames: ['layer', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheErrors = new Counter({
+    name: 'contact_graph_cache_errors_total',
+    help: 'Cache operations that failed or timed out (and counted as misses), by layer and operation.',
+    labelNames: ['layer', 'operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly loaderBatchSize = new Histogram({
+    name: 'contact_graph_loader_batch_size',
+    help: 'Ids per DataLoader batch, by loader.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'contact_graph_' });
+  }
+
+  /** Drops the per-account series of an account no longer kept in memory. */
+  forgetAccount(service: UpstreamService, account: string): void {
+    this.circuitState.remove({ service, account });
+    if (service === 'comagic') {
+      for (const window of ['minute', 'day']) this.comagicPointsRemaining.remove({ account, window });
+    }
+  }
+}
