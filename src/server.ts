@@ -8,7 +8,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -25,6 +24,7 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { errorLogPlugin } from './plugins/errorLog';
 import { graphqlMetricsPlugin } from './plugins/metrics';
+import { queryLimitCode, queryLimits } from './queryLimits';
 import { resolveUpstreams } from './sandbox';
 import { buildSchema } from './schema';
 
@@ -62,25 +62,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const limits = config.graphql;
-  const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth },
-    costLimit: { maxCost: limits.maxCost },
-    maxAliases: { n: limits.maxAliases },
-    maxDirectives: { n: limits.maxDirectives },
-    // graphql-js counts tokens while parsing (parseOptions below), which answers 400.
-    maxTokens: { enabled: false },
-    // Suggestions would show the schema to whoever may not introspect it.
-    blockFieldSuggestion: { enabled: !limits.introspection },
-  }).protect();
+  const { introspection, landingPage } = config.graphql;
+  const limits = queryLimits(config.graphql, { introspection });
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     nodeEnv: config.nodeEnv,
-    introspection: limits.introspection,
+    introspection,
     includeStacktraceInErrorResponses: !config.isProduction,
     csrfPrevention: true,
-    parseOptions: { maxTokens: limits.maxTokens },
-    validationRules: armor.validationRules,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     logger: logger.child({ component: 'apollo' }),
     formatError,
     plugins: [
@@ -92,10 +83,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         // Data fetched with one account's credentials is never served to another.
         extraCacheKeyData: async ({ contextValue }) => contextValue.cacheScopes,
       }),
-      limits.landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
+      landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(metrics),
       errorLogPlugin(),
-      ...armor.plugins,
+      ...limits.plugins,
     ],
   });
   await apollo.start();
@@ -147,8 +138,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-/** Upstream errors carry their typed code and upstream details to the client. */
+/**
+ * Upstream errors carry their typed code and upstream details to the client; refusals for
+ * size get their own code.
+ */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const limitCode = queryLimitCode(formatted, error);
+  if (limitCode) return { ...formatted, extensions: { ...formatted.extensions, code: limitCode } };
   const original = unwrapResolverError(error);
   if (!(original instanceof UpstreamError)) return formatted;
   return {

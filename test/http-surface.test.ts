@@ -3,14 +3,20 @@ import { startTestServer, startUpstreams, type TestServer, type Upstreams } from
 let upstreams: Upstreams;
 let development: TestServer;
 let production: TestServer;
+let productionOpen: TestServer;
 
 beforeAll(async () => {
   upstreams = await startUpstreams();
   development = await startTestServer(upstreams, { NODE_ENV: 'development' });
   production = await startTestServer(upstreams, { NODE_ENV: 'production' });
+  productionOpen = await startTestServer(upstreams, {
+    NODE_ENV: 'production',
+    GRAPHQL_INTROSPECTION: 'true',
+    GRAPHQL_LANDING_PAGE: 'true',
+  });
 });
 afterAll(async () => {
-  await Promise.all([development.close(), production.close()]);
+  await Promise.all([development.close(), production.close(), productionOpen.close()]);
   await upstreams.close();
 });
 
@@ -55,11 +61,11 @@ test('in production there is no Sandbox, no introspection and no stack trace', a
   expect(failing.body.errors?.[0]?.extensions).not.toHaveProperty('stacktrace');
 });
 
-test('a body that is not JSON is a 400, not a crash', async () => {
-  const response = await fetch(`${development.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"query": ',
-  });
-  expect(response.status).toBe(400);
+test('in production, GRAPHQL_INTROSPECTION and GRAPHQL_LANDING_PAGE turn them back on, still without stack traces', async () => {
+  const page = await fetch(`${productionOpen.url}/graphql`, { headers: { accept: 'text/html' } });
+  expect(await page.text()).toContain('EmbeddedSandbox');
+  const { body } = await productionOpen.query('{ __schema { queryType { name } } }');
+  expect(body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  const failing = await productionOpen.query('{ customer(id: "nope") { id } }');
+  expect(failing.body.errors?.[0]?.extensions).not.toHaveProperty('stacktrace');
 });
