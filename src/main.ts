@@ -18,9 +18,17 @@ async function main(): Promise<void> {
   const server = await startServer(config, logger);
 
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, timeoutMs: config.http.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');
+    // In-flight requests are cut at the timeout; this is the backstop should closing hang past it.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs + 5_000).unref();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        logger.info('stopped');
+        logger.flush(() => process.exit(0));
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

@@ -70,6 +70,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     introspection,
     includeStacktraceInErrorResponses: !config.isProduction,
     csrfPrevention: true,
+    // main.ts owns SIGTERM: Apollo's own handler would stop Apollo alone and re-raise the signal.
+    stopOnTerminationSignals: false,
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     logger: logger.child({ component: 'apollo' }),
