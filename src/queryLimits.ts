@@ -24,7 +24,11 @@ export interface QueryLimits {
 export function queryLimits(config: GraphQLLimitsConfig, { introspection }: { introspection: boolean }): QueryLimits {
   const report = {
     propagateOnRejection: false,
-    onReject: [(context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) => context?.reportError(new QueryLimitError(error.message))],
+    onReject: [
+      // graphql-armor words every refusal as a "Syntax Error", which it is not.
+      (context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) =>
+        context?.reportError(new QueryLimitError(error.message.replace(/^Syntax Error: /, ''))),
+    ],
   };
   const armor = new ApolloArmor({
     maxDepth: { n: config.maxDepth, ...report },

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config';
 
 function errorOf(env: Record<string, string>): string {
@@ -144,4 +147,14 @@ test('a bad CACHE_URL is named without echoing it (it may hold a password)', () 
   const message = errorOf({ CACHE_URL: 'http://user:hunter2@cache:6379' });
   expect(message).toContain('CACHE_URL: must be a redis:// or rediss:// URL');
   expect(message).not.toContain('hunter2');
+});
+
+test('.env.example is a valid configuration, and the README documents each of its variables', () => {
+  const root = join(__dirname, '..');
+  const example = parseEnv(readFileSync(join(root, '.env.example'), 'utf8'));
+  expect(() => loadConfig(example)).not.toThrow();
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const names = Object.keys(example);
+  expect(names.length).toBeGreaterThan(30);
+  for (const name of names) expect(readme).toContain(`| \`${name}\` |`);
 });
