@@ -5,10 +5,10 @@ import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,
   postGraphQL,
-  startTestServer,
   startUpstreams,
   type TestServer,
   type Upstreams,
+  withTestServer,
 } from './support/harness';
 import { startRedisServer } from './support/redis';
 
@@ -19,14 +19,8 @@ beforeAll(async () => {
 beforeEach(() => upstreams.reset());
 afterAll(() => upstreams.close());
 
-async function withServer(env: Record<string, string>, run: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = await startTestServer(upstreams, env);
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (env: Record<string, string>, run: (server: TestServer) => Promise<void>) =>
+  withTestServer(upstreams, env, run);
 
 /** `GET /metrics`, as `series → value` (`name{label="value",...}` exactly as exported). */
 async function scrape(server: TestServer): Promise<Map<string, number>> {

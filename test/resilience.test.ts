@@ -3,10 +3,10 @@ import type { FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
 import {
   comagicCalls,
   helpcrunchCalls,
-  startTestServer,
   startUpstreams,
   type TestServer,
   type Upstreams,
+  withTestServer,
 } from './support/harness';
 
 let upstreams: Upstreams;
@@ -18,15 +18,8 @@ afterAll(async () => {
   await upstreams.close();
 });
 
-/** A server of its own for one test: breakers and budgets start closed and full. */
-async function withServer(env: Record<string, string>, run: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = await startTestServer(upstreams, env);
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
+const withServer = (env: Record<string, string>, run: (server: TestServer) => Promise<void>) =>
+  withTestServer(upstreams, env, run);
 
 /** Answers with `faults` in turn, then as the fake normally would. */
 function failFirst(...faults: FakeReply[]): (call: RecordedCall) => FakeReply | undefined {

@@ -102,6 +102,20 @@ export async function startTestServer(upstreams: Upstreams, env: Record<string, 
   };
 }
 
+/** Runs `run` against a server of its own (breakers and budgets start closed and full), then stops it. */
+export async function withTestServer(
+  upstreams: Upstreams,
+  env: Record<string, string>,
+  run: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startTestServer(upstreams, env);
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
 export async function postGraphQL(
   url: string,
   query: string,
