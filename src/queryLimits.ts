@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import { GraphQLError, type ValidationRule } from 'graphql';
 import type { GraphQLLimitsConfig } from './config';
 
 /** The code of every refusal for size: depth, cost, aliases, directives, tokens. */
@@ -41,12 +41,9 @@ export function queryLimits(config: GraphQLLimitsConfig, { introspection }: { in
   return { validationRules: armor.validationRules, plugins: armor.plugins, parseOptions: { maxTokens: config.maxTokens } };
 }
 
-/** The `QUERY_TOO_COMPLEX` code for a refusal for size, which Apollo reports as a validation or parse failure. */
-export function queryLimitCode(formatted: GraphQLFormattedError, error: unknown): string | undefined {
-  if (error instanceof GraphQLError && error.originalError instanceof QueryLimitError) return QUERY_TOO_COMPLEX;
+/** Whether Apollo's validation or parse failure is in fact a refusal for size. */
+export function isQueryLimitError(error: GraphQLError): boolean {
+  if (error.originalError instanceof QueryLimitError) return true;
   // graphql 16 spells it "more that N tokens"; accept the corrected spelling too.
-  if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th\w+ \d+ tokens/.test(formatted.message)) {
-    return QUERY_TOO_COMPLEX;
-  }
-  return undefined;
+  return error.extensions.code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th\w+ \d+ tokens/.test(error.message);
 }

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -10,21 +9,20 @@ import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cach
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { GraphQLFormattedError } from 'graphql';
 import { EntityCache } from './cache/entityCache';
 import { staleDataPlugin } from './cache/staleData';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
 import { createContext, createServices, type Context } from './context';
 import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
-import { UpstreamError } from './errors';
+import { formatError } from './graphqlErrors';
 import { bodyErrorHandler } from './http/bodyErrors';
 import { requestLog } from './http/requestLog';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { errorLogPlugin } from './plugins/errorLog';
 import { graphqlMetricsPlugin } from './plugins/metrics';
-import { queryLimitCode, queryLimits } from './queryLimits';
+import { queryLimits } from './queryLimits';
 import { resolveUpstreams } from './sandbox';
 import { buildSchema } from './schema';
 
@@ -136,27 +134,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stopping = true;
       await apollo.stop();
       await Promise.all([store.close(), services.close(), upstreams.close()]);
-    },
-  };
-}
-
-/**
- * Upstream errors carry their typed code and upstream details to the client; refusals for
- * size get their own code.
- */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const limitCode = queryLimitCode(formatted, error);
-  if (limitCode) return { ...formatted, extensions: { ...formatted.extensions, code: limitCode } };
-  const original = unwrapResolverError(error);
-  if (!(original instanceof UpstreamError)) return formatted;
-  return {
-    ...formatted,
-    message: original.message,
-    extensions: {
-      ...formatted.extensions,
-      code: original.code,
-      upstream: original.upstream,
-      ...(original.retryAfter !== undefined ? { retryAfter: original.retryAfter } : {}),
     },
   };
 }

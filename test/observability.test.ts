@@ -73,11 +73,15 @@ describe('GET /metrics', () => {
       expect(failing.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
       await server.query(`query One { customer(id: "${FIRST_GENERATED_CUSTOMER_ID + 1}") { id } }`);
       await server.query('{ customer(id: "not-a-number") { id } }');
+      const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: customer(id: "1") { id }`).join(' ');
+      expect((await server.query(`{ ${aliases} }`)).body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
 
       const m = await scrape(server);
       expect(m.get('contact_graph_graphql_requests_total{operation="One",outcome="error"}')).toBe(2);
       expect(m.get('contact_graph_graphql_errors_total{operation="One",code="UPSTREAM_UNAVAILABLE"}')).toBe(2);
       expect(m.get('contact_graph_graphql_errors_total{operation="anonymous",code="BAD_USER_INPUT"}')).toBe(1);
+      // Counted under the code the client saw, not Apollo's GRAPHQL_VALIDATION_FAILED.
+      expect(m.get('contact_graph_graphql_errors_total{operation="anonymous",code="QUERY_TOO_COMPLEX"}')).toBe(1);
       // Three attempts opened the circuit; the second query was not sent at all.
       expect(m.get('contact_graph_upstream_requests_total{service="helpcrunch",method="GET /customers/{id}",outcome="UPSTREAM_UNAVAILABLE"}')).toBe(3);
       expect(m.get('contact_graph_upstream_held_back_total{service="helpcrunch",reason="circuit_open"}')).toBe(1);

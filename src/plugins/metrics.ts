@@ -1,13 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import type { Context } from '../context';
-import { UpstreamError } from '../errors';
+import { errorCode } from '../graphqlErrors';
 import type { Metrics } from '../metrics';
 
 /** Past this many distinct operation names, new ones are counted as `other`, so a client cannot grow the series without bound. */
 const MAX_OPERATION_NAMES = 200;
 
-/** Counts operations and their errors by operation name and code, and response-cache hits. */
+/** Counts operations and their errors by operation name and code (the code the client sees), and response-cache hits. */
 export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   const seen = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
@@ -22,19 +21,14 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
 
   return {
     async contextCreationDidFail({ error }) {
-      const code = String((error as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR');
       metrics.graphqlRequests.inc({ operation: 'unknown', outcome: 'error' });
-      metrics.graphqlErrors.inc({ operation: 'unknown', code });
+      metrics.graphqlErrors.inc({ operation: 'unknown', code: errorCode(error) });
     },
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, operationName }) {
           const operation = operationLabel(operationName);
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            const code = original instanceof UpstreamError ? original.code : String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-            metrics.graphqlErrors.inc({ operation, code });
-          }
+          for (const error of errors) metrics.graphqlErrors.inc({ operation, code: errorCode(error) });
         },
         async willSendResponse({ response, operationName, operation, metrics: requestMetrics }) {
           const failed = response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0;
