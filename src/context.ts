@@ -85,50 +85,44 @@ export function createServices(
   });
   const policy = (service: UpstreamService, account: string, concurrency: number, throttle: Throttle) =>
     new CallPolicy({ ...config.upstream, service, account, concurrency, throttle, logger, metrics });
-  const accounts = <Client>(service: UpstreamService) =>
+  // One account per credential, built on first use and dropped least recently used.
+  const accounts = <Client>(service: UpstreamService, build: (credential: string, fingerprint: string) => Client) =>
     new LRUCache<string, Account<Client>>({
       max: MAX_ACCOUNTS,
+      memoMethod: (credential) => ({
+        client: build(credential, credentialFingerprint(credential)),
+        scope: cacheScope(service, credential),
+      }),
       dispose: (_account, credential) => metrics.forgetAccount(service, credentialFingerprint(credential)),
     });
-  const helpcrunchAccounts = accounts<HelpCrunchClient>('helpcrunch');
-  const comagicAccounts = accounts<CoMagicClient>('comagic');
+
+  const helpcrunchAccounts = accounts(
+    'helpcrunch',
+    (apiKey, fingerprint) =>
+      new HelpCrunchClient({
+        apiKey,
+        connection: connections.helpcrunch,
+        policy: policy('helpcrunch', fingerprint, config.helpcrunch.concurrency, helpcrunchLimiter.forAccount(fingerprint)),
+      }),
+  );
+  const comagicAccounts = accounts('comagic', (accessToken, fingerprint) => {
+    const budget = new PointsBudget((window, remaining) =>
+      metrics.comagicPointsRemaining.set({ account: fingerprint, window }, remaining),
+    );
+    return new CoMagicClient({
+      accessToken,
+      // The configured user id belongs to the configured token; a tenant's permanent token needs none.
+      userId: accessToken === endpoints.comagic.accessToken ? endpoints.comagic.userId : undefined,
+      connection: connections.comagic,
+      budget,
+      policy: policy('comagic', fingerprint, config.comagic.concurrency, budget),
+    });
+  });
 
   return {
     defaults: { helpcrunchApiKey: endpoints.helpcrunch.apiKey, comagicAccessToken: endpoints.comagic.accessToken },
-    helpcrunch(apiKey) {
-      let account = helpcrunchAccounts.get(apiKey);
-      if (!account) {
-        const fingerprint = credentialFingerprint(apiKey);
-        const client = new HelpCrunchClient({
-          apiKey,
-          connection: connections.helpcrunch,
-          policy: policy('helpcrunch', fingerprint, config.helpcrunch.concurrency, helpcrunchLimiter.forAccount(fingerprint)),
-        });
-        account = { client, scope: cacheScope('helpcrunch', apiKey) };
-        helpcrunchAccounts.set(apiKey, account);
-      }
-      return account;
-    },
-    comagic(accessToken) {
-      let account = comagicAccounts.get(accessToken);
-      if (!account) {
-        const fingerprint = credentialFingerprint(accessToken);
-        const budget = new PointsBudget((window, remaining) =>
-          metrics.comagicPointsRemaining.set({ account: fingerprint, window }, remaining),
-        );
-        const client = new CoMagicClient({
-          accessToken,
-          // The configured user id belongs to the configured token; a tenant's permanent token needs none.
-          userId: accessToken === endpoints.comagic.accessToken ? endpoints.comagic.userId : undefined,
-          connection: connections.comagic,
-          budget,
-          policy: policy('comagic', fingerprint, config.comagic.concurrency, budget),
-        });
-        account = { client, scope: cacheScope('comagic', accessToken) };
-        comagicAccounts.set(accessToken, account);
-      }
-      return account;
-    },
+    helpcrunch: (apiKey) => helpcrunchAccounts.memo(apiKey),
+    comagic: (accessToken) => comagicAccounts.memo(accessToken),
     entityCache,
     metrics,
     async close() {
