@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -71,7 +72,9 @@ test('_service exposes the Federation 2 SDL with the three entity keys', async (
 });
 
 test('npm run schema:print prints exactly what _service { sdl } serves', async () => {
-  const printed = execFileSync('npm', ['run', '--silent', 'schema:print'], {
+  // Not execFileSync: blocking the event loop for the build would stall the server under test
+  // and let its keep-alive sockets expire under the client's feet.
+  const { stdout: printed } = await promisify(execFile)('npm', ['run', '--silent', 'schema:print'], {
     cwd: join(__dirname, '..'),
     encoding: 'utf8',
     timeout: 120_000,
