@@ -61,6 +61,46 @@ test('_entities resolves Customer, Person and Visitor through the same loaders',
   expect(comagicCalls(t.upstreams).sort()).toEqual(['get.person_visitors', 'getobj.person_for_visitor']);
 });
 
+describe('a bad key fails its own entity alone, at ["_entities", i], with BAD_USER_INPUT', () => {
+  const GOOD = { Customer: '8737843', Person: String(SEED_PERSON_ID), Visitor: '6152759377' } as const;
+  const BAD_KEYS: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['letters', { id: 'abc' }, /must be a positive integer, got "abc"/],
+    ['no id', {}, /\.id is missing/],
+    ['a null id', { id: null }, /\.id is missing/],
+    ['a fraction', { id: 12.5 }, /must be a positive integer, got "12.5"/],
+    ['an object', { id: { nested: 1 } }, /must be an ID \(a string of digits\), got an object/],
+    ['a list', { id: ['1'] }, /got a list/],
+    ['an empty string', { id: '' }, /must be a positive integer, got ""/],
+    ['a 20-digit id', { id: '12345678901234567890' }, /is too large/],
+    ['10,000 characters', { id: '9'.repeat(10_000) }, /is too large: .*\(10000 characters\)$/],
+  ];
+
+  test.each(Object.keys(GOOD) as Array<keyof typeof GOOD>)('%s', async (typename) => {
+    const representations = [
+      { __typename: typename, id: GOOD[typename] },
+      ...BAD_KEYS.map(([, key]) => ({ __typename: typename, ...key })),
+      { __typename: typename, id: GOOD[typename] },
+    ];
+    const { status, body } = await t.server.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Customer { id } ... on Person { id } ... on Visitor { id } } }',
+      { r: representations },
+    );
+
+    expect(status).toBe(200);
+    const entities = body.data?._entities as unknown[];
+    expect(entities).toHaveLength(representations.length);
+    expect(entities[0]).toEqual({ __typename: typename, id: GOOD[typename] });
+    expect(entities.at(-1)).toEqual({ __typename: typename, id: GOOD[typename] });
+    expect(entities.slice(1, -1)).toEqual(BAD_KEYS.map(() => null));
+    expect(body.errors?.map((error) => error.path)).toEqual(BAD_KEYS.map((_, index) => ['_entities', index + 1]));
+    body.errors?.forEach((error, index) => {
+      expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(error.message).toMatch(new RegExp(`^${typename}\\.id `));
+      expect(error.message).toMatch(BAD_KEYS[index]![2]);
+    });
+  });
+});
+
 test('_service exposes the Federation 2 SDL with the three entity keys', async () => {
   const { body } = await t.server.query('{ _service { sdl } }');
   const sdl: string = body.data?._service.sdl;
@@ -100,8 +140,16 @@ describe('behind a real gateway, composed with an orders subgraph', () => {
     }
     type Customer @key(fields: "id", resolvable: false) { id: ID! }
     type Person @key(fields: "id", resolvable: false) { id: ID! }
-    type Query { orders: [Order!]! }
+    type Query {
+      orders: [Order!]!
+      "The first orders, and one whose customer id is not a HelpCrunch id."
+      ordersWithBadKey: [Order!]!
+    }
   `;
+
+  const BAD_ORDER = { id: 'order-bad', customerId: 'abc', personId: FIRST_GENERATED_PERSON_ID + 3 };
+  const WITH_BAD_KEY = [...ORDERS.slice(0, 5), BAD_ORDER, ...ORDERS.slice(5, 10)];
+  type OrderRow = { id: string; customerId: number | string; personId: number };
 
   let orders: ApolloServer;
   let gateway: ApolloServer;
@@ -112,10 +160,10 @@ describe('behind a real gateway, composed with an orders subgraph', () => {
       schema: buildSubgraphSchema({
         typeDefs: parse(ORDERS_SDL),
         resolvers: {
-          Query: { orders: () => ORDERS },
+          Query: { orders: () => ORDERS, ordersWithBadKey: () => WITH_BAD_KEY },
           Order: {
-            customer: (order: (typeof ORDERS)[number]) => ({ __typename: 'Customer', id: String(order.customerId) }),
-            person: (order: (typeof ORDERS)[number]) => ({ __typename: 'Person', id: String(order.personId) }),
+            customer: (order: OrderRow) => ({ __typename: 'Customer', id: String(order.customerId) }),
+            person: (order: OrderRow) => ({ __typename: 'Person', id: String(order.personId) }),
           },
         },
       }),
@@ -173,5 +221,36 @@ describe('behind a real gateway, composed with an orders subgraph', () => {
     expect(personCalls.map((call) => call.params.person_id).sort()).toEqual(
       [...new Set(ORDERS.map((order) => order.personId))].sort(),
     );
+  });
+
+  test('an order with a bad customer key loses that customer only: every other customer and every person stands', async () => {
+    const response = await postGraphQL(
+      gatewayUrl.replace(/\/$/, ''),
+      `{ ordersWithBadKey { id customer { id name } person { id visitors { id } } } }`,
+    );
+    expect(response.status).toBe(200);
+
+    const customers = createHelpCrunchDataset().customers;
+    const persons = createCoMagicDataset().persons;
+    expect(response.body.data?.ordersWithBadKey).toEqual(
+      WITH_BAD_KEY.map((order) => ({
+        id: order.id,
+        customer:
+          // The key comes from the orders subgraph; only what this one resolves is missing.
+          order === BAD_ORDER
+            ? { id: 'abc', name: null }
+            : { id: String(order.customerId), name: customers.get(order.customerId as number)!.name },
+        person: {
+          id: String(order.personId),
+          visitors: persons.get(order.personId)!.map((row) => ({ id: String(row.visitor_id) })),
+        },
+      })),
+    );
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors?.[0]).toMatchObject({
+      message: 'Customer.id must be a positive integer, got "abc"',
+      path: ['ordersWithBadKey', WITH_BAD_KEY.indexOf(BAD_ORDER), 'customer'],
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });

@@ -1,9 +1,9 @@
 import type { CustomerResolvers, DeviceResolvers } from '../generated/resolvers-types';
 import type { WireCustomer } from '../helpcrunch/wire';
-import { parseId } from './ids';
+import { referenceById } from './ids';
 
 export const Customer: CustomerResolvers = {
-  __resolveReference: (reference, context) => context.customers.load(parseId(reference.id, 'Customer.id')),
+  __resolveReference: referenceById('Customer', (context) => context.customers),
   id: (customer) => customer.id,
   userId: (customer) => textOf(customer.userId),
   phone: (customer) => textOf(customer.phone),

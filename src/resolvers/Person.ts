@@ -1,8 +1,8 @@
 import type { PersonResolvers } from '../generated/resolvers-types';
-import { parseId } from './ids';
+import { referenceById } from './ids';
 
 export const Person: PersonResolvers = {
-  __resolveReference: (reference, context) => context.persons.load(parseId(reference.id, 'Person.id')),
+  __resolveReference: referenceById('Person', (context) => context.persons),
   id: (person) => person.id,
   visitors: (person) => person.visitors,
 };

@@ -1,16 +1,44 @@
 import { GraphQLError } from 'graphql';
+import type DataLoader from 'dataloader';
+import type { Context } from '../context';
+
+/** Longest piece of a bad id quoted back in an error message. */
+const QUOTED_CHARACTERS = 40;
 
 /**
- * Upstream ids are positive integers. Anything else is the caller's mistake, reported as
- * BAD_USER_INPUT before any upstream is called.
+ * Upstream ids are positive integers (a GraphQL ID: a string, or an integer as ID input
+ * coercion allows). Anything else is the caller's mistake, reported as BAD_USER_INPUT
+ * before any upstream is called.
  */
-export function parseId(raw: string | number, what: string): number {
+export function parseId(raw: unknown, what: string): number {
+  if (raw === undefined || raw === null) throw badId(`${what} is missing`);
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    throw badId(`${what} must be an ID (a string of digits), got ${Array.isArray(raw) ? 'a list' : typeof raw === 'object' ? 'an object' : `a ${typeof raw}`}`);
+  }
   const text = String(raw).trim();
+  if (!/^[1-9]\d*$/.test(text)) throw badId(`${what} must be a positive integer, got ${quoted(String(raw))}`);
   const id = Number(text);
-  if (!/^[1-9]\d*$/.test(text) || !Number.isSafeInteger(id)) {
-    throw new GraphQLError(`${what} must be a positive integer, got ${JSON.stringify(String(raw).slice(0, 40))}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+  if (!Number.isSafeInteger(id)) {
+    throw badId(`${what} is too large: upstream ids are at most ${Number.MAX_SAFE_INTEGER}, got ${quoted(text)}`);
   }
   return id;
+}
+
+/**
+ * `__resolveReference` for an entity keyed by its upstream id. It is async on purpose: the
+ * subgraph library maps every representation of `_entities` in one synchronous pass, so a
+ * key that threw there would fail the whole list; a rejected promise fails its entity alone.
+ */
+export function referenceById<V>(typename: string, loaderOf: (context: Context) => DataLoader<number, V>) {
+  return async (reference: { id?: unknown }, context: Context): Promise<V> =>
+    loaderOf(context).load(parseId(reference.id, `${typename}.id`));
+}
+
+function quoted(text: string): string {
+  const shown = text.length > QUOTED_CHARACTERS ? `${text.slice(0, QUOTED_CHARACTERS)}…` : text;
+  return `${JSON.stringify(shown)}${text.length > QUOTED_CHARACTERS ? ` (${text.length} characters)` : ''}`;
+}
+
+function badId(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
