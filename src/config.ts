@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -6,6 +7,8 @@ import { z } from 'zod';
  * Nothing else in the code base reads `process.env`.
  */
 export interface Config {
+  /** The address to listen on: loopback outside production, every interface in it. */
+  host: string;
   port: number;
   nodeEnv: string;
   isProduction: boolean;
@@ -21,6 +24,8 @@ export interface Config {
     /** How long in-flight requests may take to finish after SIGTERM before they are cut. */
     shutdownTimeoutMs: number;
   };
+  /** How long an automatic persisted query (APQ) stays registered in the shared cache. */
+  persistedQueryTtlSeconds: number;
   graphql: GraphQLLimitsConfig & {
     introspection: boolean;
     /** Apollo Sandbox at `GET /graphql` for browsers. */
@@ -140,7 +145,23 @@ function httpUrl(fallback: string) {
     });
 }
 
+/** An IP address, or a host name of letters, digits, dots and dashes (such as `localhost`). */
+const host = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === '') return undefined;
+    if (isIP(value) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be an IP address or a host name (such as 127.0.0.1, 0.0.0.0, ::), got "${value}"` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 const envSchema = z.object({
+  // Unset: 127.0.0.1 outside production, 0.0.0.0 in it.
+  HOST: host,
   PORT: integer(0, 65535, 4000),
   NODE_ENV: z.string().trim().optional().transform((value) => value || 'development'),
   LOG_LEVEL: z
@@ -152,6 +173,7 @@ const envSchema = z.object({
   ALLOW_CREDENTIAL_HEADERS: boolean(false),
   REQUEST_BODY_LIMIT_BYTES: integer(1_024, 100 * 1_048_576, 1_048_576),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
+  PERSISTED_QUERY_TTL_SECONDS: integer(1, 86_400 * 30, 86_400),
   // Unset: on outside production, off in it.
   GRAPHQL_INTROSPECTION: boolean(undefined),
   GRAPHQL_LANDING_PAGE: boolean(undefined),
@@ -241,12 +263,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   return {
+    host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
     port: e.PORT,
     nodeEnv: e.NODE_ENV,
     isProduction,
     logLevel: e.LOG_LEVEL,
     allowCredentialHeaders: e.ALLOW_CREDENTIAL_HEADERS,
     http: { bodyLimitBytes: e.REQUEST_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    persistedQueryTtlSeconds: e.PERSISTED_QUERY_TTL_SECONDS,
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction,
       landingPage: e.GRAPHQL_LANDING_PAGE ?? !isProduction,

@@ -10,6 +10,7 @@ import { UpstreamError, type UpstreamService } from './errors';
 import { HelpCrunchClient } from './helpcrunch/client';
 import { createCustomerLoader, type CustomerLoader } from './loaders/customers';
 import { createPersonLoaders, type PersonLoaders } from './loaders/persons';
+import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { CallPolicy, type Throttle } from './transport/callPolicy';
@@ -140,8 +141,8 @@ export interface Context {
   cacheScopes: string[];
   /** Response-cache lifetime of a "not found". */
   notFoundTtlSeconds: number;
-  /** Sent upstream as `X-Request-Id` and returned to the caller. */
-  requestId: string;
+  /** What the request's log line says of it. */
+  summary: RequestSummary;
   /** Logs with the request id. */
   log: Logger;
   /** Entities this request was served from stale cache entries. */
@@ -149,14 +150,17 @@ export interface Context {
 }
 
 export interface RequestOptions {
+  /** Sent upstream as `X-Request-Id`. */
   requestId: string;
+  summary: RequestSummary;
   log: Logger;
   credentials: Credentials;
 }
 
-export function createContext(services: Services, { requestId, log, credentials }: RequestOptions): Context {
+export function createContext(services: Services, { requestId, summary, log, credentials }: RequestOptions): Context {
   const { entityCache } = services;
-  const request = { call: { requestId }, stale: new StaleEntities(), metrics: services.metrics };
+  const call = { requestId, upstreamCalls: summary.upstreamCalls };
+  const request = { call, stale: new StaleEntities(), metrics: services.metrics };
   const cacheScopes: string[] = [];
 
   let customers: CustomerLoader;
@@ -183,7 +187,7 @@ export function createContext(services: Services, { requestId, log, credentials 
     ...persons,
     cacheScopes,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
-    requestId,
+    summary,
     log,
     stale: request.stale,
   };

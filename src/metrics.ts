@@ -4,8 +4,8 @@ import type { UpstreamService } from './errors';
 /** How a circuit breaker stands, as the `contact_graph_upstream_circuit_state` gauge reports it. */
 export const CIRCUIT_STATE = { closed: 0, open: 1, halfOpen: 2 } as const;
 
-/** Where a lookup was answered: the response cache (whole operations) or the entity cache. */
-export type CacheLayer = 'response' | 'entity';
+/** What a cache entry holds: whole responses, entities, or automatic persisted queries (APQ). */
+export type CacheLayer = 'response' | 'entity' | 'apq';
 
 /**
  * Every Prometheus metric the server exports, in a registry of its own (so that several
@@ -17,15 +17,15 @@ export class Metrics {
 
   readonly graphqlRequests = new Counter({
     name: 'contact_graph_graphql_requests_total',
-    help: 'GraphQL operations answered, by operation name and outcome (success, error).',
+    help: 'GraphQL operations answered, by operation name and outcome: success, client_error (the request was wrong), error (this server or an upstream failed).',
     labelNames: ['operation', 'outcome'] as const,
     registers: [this.registry],
   });
 
   readonly graphqlErrors = new Counter({
     name: 'contact_graph_graphql_errors_total',
-    help: 'GraphQL errors returned, by operation name and error code.',
-    labelNames: ['operation', 'code'] as const,
+    help: 'GraphQL errors returned, by operation name, error code and origin (client, upstream, server). An unknown APQ hash is not counted.',
+    labelNames: ['operation', 'code', 'origin'] as const,
     registers: [this.registry],
   });
 

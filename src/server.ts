@@ -17,11 +17,13 @@ import { createContext, createServices, type Context } from './context';
 import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
 import { formatError } from './graphqlErrors';
 import { bodyErrorHandler } from './http/bodyErrors';
-import { requestLog } from './http/requestLog';
+import { requestLog, requestSummary } from './http/requestLog';
+import { KnownOperationTypesRule } from './knownOperationTypes';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { errorLogPlugin } from './plugins/errorLog';
 import { graphqlMetricsPlugin } from './plugins/metrics';
+import { requestSummaryPlugin } from './plugins/requestSummary';
 import { queryLimits } from './queryLimits';
 import { resolveUpstreams } from './sandbox';
 import { buildSchema } from './schema';
@@ -62,6 +64,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const httpServer = createServer(app);
   const { introspection, landingPage } = config.graphql;
   const limits = queryLimits(config.graphql, { introspection });
+  // Registered by one replica, known to all: the hashes live in the shared cache (a miss when it fails).
+  const persistedQueries = { cache: store.layer('apq'), ttl: config.persistedQueryTtlSeconds };
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     nodeEnv: config.nodeEnv,
@@ -70,8 +74,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     csrfPrevention: true,
     // main.ts owns SIGTERM: Apollo's own handler would stop Apollo alone and re-raise the signal.
     stopOnTerminationSignals: false,
+    persistedQueries,
     parseOptions: limits.parseOptions,
-    validationRules: limits.validationRules,
+    validationRules: [KnownOperationTypesRule, ...limits.validationRules],
     logger: logger.child({ component: 'apollo' }),
     formatError,
     plugins: [
@@ -85,6 +90,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       }),
       landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(metrics),
+      requestSummaryPlugin(),
       errorLogPlugin(),
       ...limits.plugins,
     ],
@@ -110,6 +116,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   app.use(
     '/graphql',
+    (req, _res, next) => {
+      requestSummary(req);
+      next();
+    },
     // Browsers may read the request id, to quote it when something went wrong.
     cors({ exposedHeaders: ['X-Request-Id'] }),
     express.json({ limit: config.http.bodyLimitBytes }),
@@ -118,15 +128,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
         if (config.allowCredentialHeaders) res.append('vary', Object.values(CREDENTIAL_HEADERS));
         const credentials = requestCredentials(req.headers, services.defaults, config.allowCredentialHeaders);
-        return createContext(services, { requestId: String(req.id), log: req.log, credentials });
+        return createContext(services, { requestId: String(req.id), summary: requestSummary(req), log: req.log, credentials });
       },
     }),
   );
   app.use(bodyErrorHandler(config.http.bodyLimitBytes));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
-  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}`;
-  logger.info({ url: `${url}/graphql`, cache: store.kind }, 'contact graph ready');
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, resolve);
+  });
+  const { address, port, family } = httpServer.address() as AddressInfo;
+  const bound = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+  logger.info({ url: `${bound}/graphql`, cache: store.kind }, 'contact graph ready');
+  // Where this process itself reaches the server: a wildcard address is reached on loopback.
+  const url = address === '0.0.0.0' ? `http://127.0.0.1:${port}` : address === '::' ? `http://[::1]:${port}` : bound;
 
   return {
     url,

@@ -16,12 +16,14 @@ function errorOf(env: Record<string, string>): string {
 test('an empty environment gives the documented defaults, with sandboxes for both upstreams', () => {
   const config = loadConfig({});
   expect(config).toEqual({
+    host: '127.0.0.1',
     port: 4000,
     nodeEnv: 'development',
     isProduction: false,
     logLevel: 'info',
     allowCredentialHeaders: false,
     http: { bodyLimitBytes: 1_048_576, shutdownTimeoutMs: 10_000 },
+    persistedQueryTtlSeconds: 86_400,
     graphql: {
       introspection: true,
       landingPage: true,
@@ -40,12 +42,14 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
 
 test('every variable is read', () => {
   const config = loadConfig({
+    HOST: '::',
     PORT: '8080',
     NODE_ENV: 'production',
     LOG_LEVEL: 'debug',
     ALLOW_CREDENTIAL_HEADERS: 'true',
     REQUEST_BODY_LIMIT_BYTES: '65536',
     SHUTDOWN_TIMEOUT_MS: '2500',
+    PERSISTED_QUERY_TTL_SECONDS: '600',
     GRAPHQL_INTROSPECTION: 'yes',
     GRAPHQL_LANDING_PAGE: 'false',
     GRAPHQL_MAX_DEPTH: '6',
@@ -74,12 +78,14 @@ test('every variable is read', () => {
     CACHE_STALE_SECONDS: '0',
   });
   expect(config).toEqual({
+    host: '::',
     port: 8080,
     nodeEnv: 'production',
     isProduction: true,
     logLevel: 'debug',
     allowCredentialHeaders: true,
     http: { bodyLimitBytes: 65_536, shutdownTimeoutMs: 2_500 },
+    persistedQueryTtlSeconds: 600,
     graphql: { introspection: true, landingPage: false, maxDepth: 6, maxCost: 900, maxAliases: 3, maxTokens: 400, maxDirectives: 5 },
     helpcrunch: { apiUrl: 'http://127.0.0.1:9000/v1', apiKey: 'key', rateLimitPerMinute: 60, concurrency: 2 },
     comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8 },

@@ -54,7 +54,7 @@ test('in production there is no Sandbox, no introspection and no stack trace', a
   expect(await page.text()).not.toContain('EmbeddedSandbox');
 
   const introspection = await production.query('{ __schema { queryType { name } } }');
-  expect(introspection.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+  expect(introspection.body.errors?.[0]?.message).toMatch(/^Introspection is off on this server .*set GRAPHQL_INTROSPECTION=true to allow it\.$/);
 
   const failing = await production.query('{ customer(id: "nope") { id } }');
   expect(failing.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

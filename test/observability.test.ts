@@ -5,6 +5,8 @@ import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,
   postGraphQL,
+  requestLines,
+  scrape,
   startUpstreams,
   type TestServer,
   type Upstreams,
@@ -21,19 +23,6 @@ afterAll(() => upstreams.close());
 
 const withServer = (env: Record<string, string>, run: (server: TestServer) => Promise<void>) =>
   withTestServer(upstreams, env, run);
-
-/** `GET /metrics`, as `series → value` (`name{label="value",...}` exactly as exported). */
-async function scrape(server: TestServer): Promise<Map<string, number>> {
-  const response = await fetch(`${server.url}/metrics`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toContain('text/plain');
-  const series = new Map<string, number>();
-  for (const line of (await response.text()).split('\n')) {
-    const match = /^(contact_graph_\w+(?:\{.*\})?) (\S+)$/.exec(line);
-    if (match) series.set(match[1]!, Number(match[2]));
-  }
-  return series;
-}
 
 const unavailable = { status: 503, body: '<html>Service Unavailable</html>' };
 
@@ -78,10 +67,13 @@ describe('GET /metrics', () => {
 
       const m = await scrape(server);
       expect(m.get('contact_graph_graphql_requests_total{operation="One",outcome="error"}')).toBe(2);
-      expect(m.get('contact_graph_graphql_errors_total{operation="One",code="UPSTREAM_UNAVAILABLE"}')).toBe(2);
-      expect(m.get('contact_graph_graphql_errors_total{operation="anonymous",code="BAD_USER_INPUT"}')).toBe(1);
+      expect(m.get('contact_graph_graphql_errors_total{operation="One",code="UPSTREAM_UNAVAILABLE",origin="upstream"}')).toBe(2);
+      expect(m.get('contact_graph_graphql_errors_total{operation="anonymous",code="BAD_USER_INPUT",origin="client"}')).toBe(1);
       // Counted under the code the client saw, not Apollo's GRAPHQL_VALIDATION_FAILED.
-      expect(m.get('contact_graph_graphql_errors_total{operation="anonymous",code="QUERY_TOO_COMPLEX"}')).toBe(1);
+      expect(m.get('contact_graph_graphql_errors_total{operation="anonymous",code="QUERY_TOO_COMPLEX",origin="client"}')).toBe(1);
+      // The client's mistakes are not failures of this server.
+      expect(m.get('contact_graph_graphql_requests_total{operation="anonymous",outcome="client_error"}')).toBe(2);
+      expect(m.has('contact_graph_graphql_requests_total{operation="anonymous",outcome="error"}')).toBe(false);
       // Three attempts opened the circuit; the second query was not sent at all.
       expect(m.get('contact_graph_upstream_requests_total{service="helpcrunch",method="GET /customers/{id}",outcome="UPSTREAM_UNAVAILABLE"}')).toBe(3);
       expect(m.get('contact_graph_upstream_held_back_total{service="helpcrunch",reason="circuit_open"}')).toBe(1);
@@ -123,8 +115,66 @@ describe('logs', () => {
       const mine = lines.filter((line) => line.requestId === 'trace-42');
       expect(mine.map((line) => line.msg)).toEqual(['HelpCrunch answered 403: no', 'request completed']);
       expect(mine[0]).toMatchObject({ level: 40, code: 'UPSTREAM_FORBIDDEN', upstream: { service: 'helpcrunch', status: 403 } });
-      expect(mine[1]).toMatchObject({ level: 30, req: { method: 'POST', path: '/graphql' }, res: { status: 200 } });
+      // The request's own line says it failed, and how.
+      expect(mine[1]).toMatchObject({
+        level: 40,
+        req: { method: 'POST', path: '/graphql' },
+        res: { status: 200 },
+        errors: ['UPSTREAM_FORBIDDEN'],
+        responseCache: 'miss',
+        upstreamCalls: { helpcrunch: 1, comagic: 0 },
+      });
       expect(mine[1]!.responseTime).toEqual(expect.any(Number));
+    }));
+
+  test('each request line names its operation, its error codes, the limit that refused it, the response cache and its upstream calls', () =>
+    withServer({}, async (server) => {
+      const ask = async (query: string, requestId: string) => {
+        await server.query(query, undefined, { 'x-request-id': requestId });
+        const lines = await requestLines(server, requestId);
+        return lines.find((line) => line.msg === 'request completed')!;
+      };
+      const contacts = `query Contacts { customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id } person(id: "${SEED_PERSON_ID}") { id } }`;
+      expect(await ask(contacts, 'cold')).toMatchObject({
+        level: 30,
+        operationName: 'Contacts',
+        errors: [],
+        responseCache: 'miss',
+        upstreamCalls: { helpcrunch: 1, comagic: 1 },
+      });
+      expect(await ask(contacts, 'hot')).toMatchObject({
+        level: 30,
+        operationName: 'Contacts',
+        responseCache: 'hit',
+        upstreamCalls: { helpcrunch: 0, comagic: 0 },
+      });
+
+      const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: customer(id: "1") { id }`).join(' ');
+      expect(await ask(`query Wide { ${aliases} }`, 'wide')).toMatchObject({
+        level: 40,
+        res: { status: 400 },
+        errors: ['QUERY_TOO_COMPLEX'],
+        limit: 'MAX_ALIASES',
+      });
+
+      // Three attempts at a failing upstream, each counted.
+      upstreams.helpcrunch.fake.intercept = () => unavailable;
+      expect(await ask(`query Down { customer(id: "${FIRST_GENERATED_CUSTOMER_ID + 1}") { id } }`, 'down')).toMatchObject({
+        level: 40,
+        operationName: 'Down',
+        errors: ['UPSTREAM_UNAVAILABLE'],
+        upstreamCalls: { helpcrunch: 3, comagic: 0 },
+      });
+    }));
+
+  test('upstream log lines name the upstream in a field of its own: no duplicate "service" key', () =>
+    withServer({ UPSTREAM_BREAKER_FAILURES: '1' }, async (server) => {
+      upstreams.helpcrunch.fake.intercept = () => unavailable;
+      await server.query(`{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id } }`);
+      const opened = server.logs.find((line) => line.includes('circuit opened'));
+      expect(opened).toBeDefined();
+      expect(opened!.match(/"service":/g)).toEqual(['"service":']);
+      expect(JSON.parse(opened!)).toMatchObject({ service: 'contact-graph', upstream: 'helpcrunch', component: 'upstream' });
     }));
 
   test('no credential appears in any log line, response or metric, whatever happens', async () => {

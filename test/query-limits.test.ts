@@ -28,18 +28,19 @@ afterAll(async () => {
 });
 
 /** Asserts a refusal before anything ran: status 400, one error with this code and message, no upstream call. */
-async function expectRefused(server: TestServer, query: string, code: string, message: RegExp) {
+async function expectRefused(server: TestServer, query: string, code: string, message: RegExp, limit?: string) {
   const response = await server.query(query);
   expect(response.status).toBe(400);
   expect(response.body.data).toBeUndefined();
   expect(response.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message) })]);
   expect(response.body.errors?.[0]?.extensions?.code).toBe(code);
+  expect(response.body.errors?.[0]?.extensions?.limit).toBe(limit);
   expect(upstreams.helpcrunch.fake.calls.length + upstreams.comagic.fake.calls.length).toBe(0);
 }
 
 test('a query nested deeper than GRAPHQL_MAX_DEPTH is refused', async () => {
   const deep = `{ visitor(id: "6152759377") { person { visitors { person { visitors { id } } } } } }`;
-  await expectRefused(strict, deep, 'QUERY_TOO_COMPLEX', /depth limit of 4 exceeded, found 6/);
+  await expectRefused(strict, deep, 'QUERY_TOO_COMPLEX', /depth limit of 4 exceeded, found 6/, 'MAX_DEPTH');
   const shallow = await strict.query(`{ visitor(id: "6152759377") { person { visitors { id } } } }`);
   expect(shallow.body.errors).toBeUndefined();
 });
@@ -50,7 +51,9 @@ test('a query costlier than GRAPHQL_MAX_COST is refused', async () => {
     cheap,
     `{ customer(id: "8737843") { ${fields} location { city } device { ip } tags { name } } }`,
     'QUERY_TOO_COMPLEX',
-    /Query Cost limit of 20 exceeded/i,
+    // The cost it found, as a whole number.
+    /^Query Cost limit of 20 exceeded, found \d+\.$/i,
+    'MAX_COST',
   );
   expect((await cheap.query('{ customer(id: "8737843") { id name } }')).body.errors).toBeUndefined();
 });
@@ -61,6 +64,7 @@ test('more aliases than GRAPHQL_MAX_ALIASES are refused (no fan-out by aliasing 
     `{ a: customer(id: "1") { id } b: customer(id: "2") { id } c: customer(id: "3") { id } }`,
     'QUERY_TOO_COMPLEX',
     /Aliases limit of 2 exceeded/,
+    'MAX_ALIASES',
   );
 });
 
@@ -70,12 +74,13 @@ test('more directives than GRAPHQL_MAX_DIRECTIVES are refused', async () => {
     `{ __typename @skip(if: false) customer(id: "1") @include(if: true) { id @skip(if: false) } }`,
     'QUERY_TOO_COMPLEX',
     /Directives limit of 2 exceeded/,
+    'MAX_DIRECTIVES',
   );
 });
 
 test('a document of more than GRAPHQL_MAX_TOKENS tokens is refused while parsing', async () => {
   const ids = Array.from({ length: 60 }, (_, index) => `"${index + 1}"`).join(', ');
-  await expectRefused(strict, `{ customers(ids: [${ids}]) { id } }`, 'QUERY_TOO_COMPLEX', /Document contains more th\w+ 60 tokens/);
+  await expectRefused(strict, `{ customers(ids: [${ids}]) { id } }`, 'QUERY_TOO_COMPLEX', /Document contains more th\w+ 60 tokens/, 'MAX_TOKENS');
 });
 
 test('a body larger than REQUEST_BODY_LIMIT_BYTES is refused with 413, in GraphQL error form', async () => {

@@ -76,7 +76,7 @@ export class CoMagicClient {
       const response = await connection.send({
         method: 'POST',
         path: '',
-        requestId: call.requestId,
+        call,
         body,
         signal,
         timeoutMs,

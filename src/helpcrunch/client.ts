@@ -72,7 +72,7 @@ export class HelpCrunchClient {
         method,
         path,
         headers: { authorization: `Bearer ${apiKey}` },
-        requestId: call.requestId,
+        call,
         body,
         signal,
         timeoutMs,

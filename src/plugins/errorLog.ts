@@ -2,11 +2,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Context } from '../context';
 import { UpstreamError } from '../errors';
+import { errorCode, errorOrigin } from '../graphqlErrors';
 
 /**
  * Logs what went wrong in an operation, on the request's own logger (so with its request
- * id): upstream failures as warnings, unexpected errors with their stack. Errors that are
- * the client's (bad input, invalid queries) are not logged.
+ * id): upstream failures as warnings, this server's own faults with their stack. The
+ * client's mistakes (bad input, invalid queries) get no line of their own: the request's
+ * line names their codes.
  */
 export function errorLogPlugin(): ApolloServerPlugin<Context> {
   return {
@@ -20,7 +22,7 @@ export function errorLogPlugin(): ApolloServerPlugin<Context> {
                 { operationName, code: original.code, upstream: original.upstream, path: error.path },
                 original.message,
               );
-            } else if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+            } else if (errorOrigin(errorCode(error)) === 'server') {
               contextValue.log.error({ operationName, err: original, path: error.path }, 'resolver failed');
             }
           }

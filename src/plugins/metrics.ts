@@ -1,12 +1,17 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
-import { errorCode } from '../graphqlErrors';
+import { errorCode, errorOrigin, failureOrigins, PERSISTED_QUERY_NOT_FOUND } from '../graphqlErrors';
 import type { Metrics } from '../metrics';
 
 /** Past this many distinct operation names, new ones are counted as `other`, so a client cannot grow the series without bound. */
 const MAX_OPERATION_NAMES = 200;
 
-/** Counts operations and their errors by operation name and code (the code the client sees), and response-cache hits. */
+/**
+ * Counts operations by outcome and their errors by code and origin (the code the client
+ * sees), and response-cache lookups. An operation is an `error` only when this server or an
+ * upstream failed it; the client's mistakes are `client_error`, and an APQ hash the server
+ * does not know yet (the first step of the protocol) is no error at all.
+ */
 export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   const seen = new Set<string>();
   const operationLabel = (name: string | null | undefined): string => {
@@ -18,21 +23,26 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
     }
     return name;
   };
+  const countError = (operation: string, code: string) => {
+    if (code !== PERSISTED_QUERY_NOT_FOUND) metrics.graphqlErrors.inc({ operation, code, origin: errorOrigin(code) });
+  };
 
   return {
     async contextCreationDidFail({ error }) {
-      metrics.graphqlRequests.inc({ operation: 'unknown', outcome: 'error' });
-      metrics.graphqlErrors.inc({ operation: 'unknown', code: errorCode(error) });
+      const code = errorCode(error);
+      metrics.graphqlRequests.inc({ operation: 'unknown', outcome: outcomeOf([code]) });
+      countError('unknown', code);
     },
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, operationName }) {
           const operation = operationLabel(operationName);
-          for (const error of errors) metrics.graphqlErrors.inc({ operation, code: errorCode(error) });
+          for (const error of errors) countError(operation, errorCode(error));
         },
         async willSendResponse({ response, operationName, operation, metrics: requestMetrics }) {
-          const failed = response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0;
-          metrics.graphqlRequests.inc({ operation: operationLabel(operationName), outcome: failed ? 'error' : 'success' });
+          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          const outcome = outcomeOf(errors.map((error) => String(error.extensions?.code)));
+          metrics.graphqlRequests.inc({ operation: operationLabel(operationName), outcome });
           if (operation?.operation === 'query') {
             metrics.cacheLookups.inc({ layer: 'response', result: requestMetrics.responseCacheHit ? 'hit' : 'miss' });
           }
@@ -40,4 +50,11 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
       };
     },
   };
+}
+
+/** `error` when this server or an upstream failed, `client_error` when only the client did wrong. */
+function outcomeOf(codes: string[]): 'success' | 'client_error' | 'error' {
+  const origins = failureOrigins(codes);
+  if (origins.has('server') || origins.has('upstream')) return 'error';
+  return origins.has('client') ? 'client_error' : 'success';
 }

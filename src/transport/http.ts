@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header';
 import { UpstreamError, type UpstreamService } from '../errors';
+import type { CallOptions } from './request';
 
 /**
  * The one place that talks HTTP to an upstream: a keep-alive connection pool per upstream,
@@ -13,8 +14,8 @@ export interface HttpRequest {
   /** Path below the upstream's base URL, starting with `/` (or empty for the base itself). */
   path: string;
   headers?: Record<string, string>;
-  /** The GraphQL request's id, sent as `X-Request-Id`. */
-  requestId: string;
+  /** What the GraphQL request that caused it carries: its id, sent as `X-Request-Id`, and its count of calls. */
+  call: CallOptions;
   /** Sent as JSON. */
   body?: unknown;
   /** Aborts the attempt; `timeoutMs` names the limit in the error. */
@@ -49,7 +50,7 @@ export class UpstreamConnection {
   async send(request: HttpRequest): Promise<HttpResponse> {
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'x-request-id': request.requestId,
+      'x-request-id': request.call.requestId,
       ...request.headers,
     };
     let body: string | undefined;
@@ -57,6 +58,7 @@ export class UpstreamConnection {
       headers['content-type'] = 'application/json; charset=UTF-8';
       body = JSON.stringify(request.body);
     }
+    request.call.upstreamCalls[this.service] += 1;
     try {
       const response = await this.pool.request({
         method: request.method,

@@ -157,3 +157,30 @@ export function useTestServer(env: Record<string, string> = {}): { upstreams: Up
   });
   return handle;
 }
+
+/** `GET /metrics`, as `series → value` (`name{label="value",...}` exactly as exported). */
+export async function scrape(server: RunningServer): Promise<Map<string, number>> {
+  const response = await fetch(`${server.url}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/plain');
+  const series = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^(contact_graph_\w+(?:\{.*\})?) (\S+)$/.exec(line);
+    if (match) series.set(match[1]!, Number(match[2]));
+  }
+  return series;
+}
+
+/**
+ * The log lines of one request, by its request id, once its own line ("request completed")
+ * is written: that happens when the response has been sent, which may be just after the
+ * client has read it.
+ */
+export async function requestLines(server: TestServer, requestId: string): Promise<Array<Record<string, any>>> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const lines = server.logs.map((line) => JSON.parse(line) as Record<string, any>).filter((line) => line.requestId === requestId);
+    if (lines.some((line) => line.msg === 'request completed') || Date.now() > deadline) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
