@@ -1,3 +1,6 @@
+import { createCacheStore } from '../src/cache/store';
+import { createLogger } from '../src/logger';
+import { Metrics } from '../src/metrics';
 import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
 import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
@@ -70,4 +73,24 @@ test('not-found is cached for the shorter not-found TTL only', async () => {
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   await t.server.query('{ customer(id: "31337") { id } }');
   expect(helpcrunchCalls(t.upstreams)).toEqual(['GET /v1/customers/31337']);
+});
+
+test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', async () => {
+  const store = await createCacheStore(
+    { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200, staleSeconds: 0 },
+    createLogger('silent'),
+    new Metrics(),
+  );
+  const cache = store.layer('entity');
+  await cache.set('a', '1', { ttl: 60 });
+  await cache.set('b', '2', { ttl: 60 });
+  await cache.set('c', '3', { ttl: 60 });
+  expect(await cache.get('a')).toBeUndefined();
+  expect(await cache.get('c')).toBe('3');
+
+  await cache.set('short', 'x', { ttl: 0.05 });
+  expect(await cache.get('short')).toBe('x');
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  expect(await cache.get('short')).toBeUndefined();
+  await store.close();
 });

@@ -1,5 +1,6 @@
 import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
@@ -27,7 +28,7 @@ const REDIS_CONNECT_WAIT_MS = 2_000;
 export async function createCacheStore(config: Config['cache'], logger: Logger, metrics: Metrics): Promise<CacheStore> {
   const log = logger.child({ component: 'cache' });
   const { keyv, kind, redis, close } = config.url ? await redisKeyv(config.url, log) : memoryKeyv(config.maxEntries);
-  const adapter = new KeyvAdapter<string>(keyv);
+  const adapter = untilClosed(new KeyvAdapter<string>(keyv));
   log.info({ kind }, 'cache store ready');
   return {
     kind,
@@ -36,7 +37,27 @@ export async function createCacheStore(config: Config['cache'], logger: Logger, 
     async ping() {
       if (redis) await withTimeout(redis.ping(), config.timeoutMs, 'Redis PING');
     },
-    close,
+    async close() {
+      adapter.close();
+      await close();
+    },
+  };
+}
+
+/**
+ * After close, every lookup is a miss and every write is dropped. Writes behind an answer
+ * (the response cache, APQ registrations) may come after shutdown, and @keyv/redis would
+ * open a new connection for them, which nothing then closes.
+ */
+function untilClosed(cache: KeyValueCache<string>): KeyValueCache<string> & { close(): void } {
+  let closed = false;
+  return {
+    get: async (key) => (closed ? undefined : cache.get(key)),
+    set: async (key, value, options) => (closed ? undefined : cache.set(key, value, options)),
+    delete: async (key) => (closed ? false : cache.delete(key)),
+    close: () => {
+      closed = true;
+    },
   };
 }
 
