@@ -40,6 +40,12 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
   });
 });
 
+test('HOST defaults to loopback outside production and to every interface in it', () => {
+  expect(loadConfig({}).host).toBe('127.0.0.1');
+  expect(loadConfig({ NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k', COMAGIC_ACCESS_TOKEN: 't' }).host).toBe('0.0.0.0');
+  expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+});
+
 test('every variable is read', () => {
   const config = loadConfig({
     HOST: '::',
@@ -103,6 +109,9 @@ test('every variable is read', () => {
 
 test.each([
   [{ PORT: 'eighty' }, 'PORT: must be a whole number from 0 to 65535, got "eighty"'],
+  [{ HOST: 'http://0.0.0.0' }, 'HOST: must be an IP address or a host name (such as 127.0.0.1, 0.0.0.0, ::), got "http://0.0.0.0"'],
+  [{ HOST: 'my host' }, 'HOST: must be an IP address or a host name'],
+  [{ PERSISTED_QUERY_TTL_SECONDS: '0' }, 'PERSISTED_QUERY_TTL_SECONDS: must be a whole number from 1 to 2592000'],
   [{ PORT: '70000' }, 'PORT: must be a whole number'],
   [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
   [{ HELPCRUNCH_API_URL: 'api.helpcrunch.com' }, 'HELPCRUNCH_API_URL: must be an http(s) URL'],
