@@ -9,7 +9,7 @@ import {
   type TestServer,
   type Upstreams,
 } from './support/harness';
-import { startRedisServer, type RedisServer } from './support/redis';
+import { lazyRedisServer } from './support/redis';
 
 let nextId = 0;
 const customerId = () => FIRST_GENERATED_CUSTOMER_ID + nextId++;
@@ -48,17 +48,13 @@ test('the limiter window keeps every sliding minute within the budget', () => {
 
 describe('HelpCrunch: a budget per account', () => {
   let upstreams: Upstreams;
-  let redis: RedisServer;
+  const redis = lazyRedisServer();
   beforeAll(async () => {
-    redis = await startRedisServer();
     // The fake enforces 120 a minute over a sliding window, as HelpCrunch documents.
     upstreams = await startUpstreams({ helpcrunchRateLimitPerMinute: 120 });
   });
   beforeEach(() => upstreams.reset());
-  afterAll(async () => {
-    await upstreams.close();
-    await redis.stop();
-  });
+  afterAll(() => upstreams.close());
 
   test('a burst beyond the window waits for the next one when that fits UPSTREAM_MAX_WAIT_MS', async () => {
     // 600 a minute is 19 calls every 2 s.
@@ -90,7 +86,7 @@ describe('HelpCrunch: a budget per account', () => {
   });
 
   test('replicas on one Redis share the budget: never more than it reaches the upstream', async () => {
-    const env = { CACHE_URL: redis.url, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0' };
+    const env = { CACHE_URL: (await redis()).url, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0' };
     const replicas = [await server(upstreams, env), await server(upstreams, env)];
     const responses = await burst(replicas, 30);
 

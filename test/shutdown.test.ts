@@ -11,19 +11,15 @@ import {
   type Upstreams,
 } from './support/harness';
 import { freePort } from './support/ports';
-import { startRedisServer, type RedisServer } from './support/redis';
+import { lazyRedisServer } from './support/redis';
 
 let upstreams: Upstreams;
-let redis: RedisServer;
+const redis = lazyRedisServer();
 beforeAll(async () => {
   upstreams = await startUpstreams();
-  redis = await startRedisServer();
 });
 beforeEach(() => upstreams.reset());
-afterAll(async () => {
-  await upstreams.close();
-  await redis.stop();
-});
+afterAll(() => upstreams.close());
 
 // Each test asks for a customer of its own, so that none is answered from the Redis cache an earlier one filled.
 let nextCustomer = FIRST_GENERATED_CUSTOMER_ID;
@@ -41,7 +37,7 @@ async function upstreamCalled(): Promise<void> {
 }
 
 async function redisClients(): Promise<number> {
-  const client = createClient({ url: redis.url });
+  const client = createClient({ url: (await redis()).url });
   await client.connect();
   const list = await client.clientList();
   await client.quit();
@@ -49,7 +45,7 @@ async function redisClients(): Promise<number> {
 }
 
 test('close() stops accepting, lets the request in flight finish, then closes Redis', async () => {
-  const server = await startTestServer(upstreams, { CACHE_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '5000' });
+  const server = await startTestServer(upstreams, { CACHE_URL: (await redis()).url, SHUTDOWN_TIMEOUT_MS: '5000' });
   expect(await redisClients()).toBeGreaterThan(0);
   upstreams.helpcrunch.fake.latencyMs = 300;
 
@@ -86,7 +82,7 @@ test('SIGTERM to the server process: the request in flight is answered, Redis is
     HELPCRUNCH_API_KEY: HELPCRUNCH_KEY,
     COMAGIC_API_URL: upstreams.comagic.url,
     COMAGIC_ACCESS_TOKEN: COMAGIC_TOKEN,
-    CACHE_URL: redis.url,
+    CACHE_URL: (await redis()).url,
   };
   // The entry point itself (through tsx, so the test needs no build): signals reach it directly.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: join(__dirname, '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });

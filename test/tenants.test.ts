@@ -7,7 +7,7 @@ import {
   type TestServer,
   type Upstreams,
 } from './support/harness';
-import { startRedisServer, type RedisServer } from './support/redis';
+import { lazyRedisServer } from './support/redis';
 
 // Tenant A's credentials are also the server's configured ones; tenant B brings its own.
 const TENANT_A = { 'x-helpcrunch-api-key': HELPCRUNCH_KEY, 'x-comagic-access-token': COMAGIC_TOKEN };
@@ -35,7 +35,7 @@ function credentialsSent(upstreams: Upstreams): string[] {
 }
 
 let upstreams: Upstreams;
-let redis: RedisServer;
+const redis = lazyRedisServer();
 
 beforeAll(async () => {
   const b = tenantBAccounts();
@@ -43,21 +43,17 @@ beforeAll(async () => {
     helpcrunchAccounts: { [HELPCRUNCH_KEY]: createHelpCrunchDataset(), [TENANT_B['x-helpcrunch-api-key']]: b.helpcrunch },
     comagicAccounts: { [COMAGIC_TOKEN]: createCoMagicDataset(), [TENANT_B['x-comagic-access-token']]: b.comagic },
   });
-  redis = await startRedisServer();
 });
 beforeEach(() => upstreams.reset());
-afterAll(async () => {
-  await upstreams.close();
-  await redis.stop();
-});
+afterAll(() => upstreams.close());
 
 describe.each([
-  ['the in-memory cache', () => ({})],
-  ['Redis', () => ({ CACHE_URL: redis.url })],
+  ['the in-memory cache', async () => ({})],
+  ['Redis', async () => ({ CACHE_URL: (await redis()).url })],
 ])('with credential headers allowed, over %s', (_name, cacheEnv) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(upstreams, { ALLOW_CREDENTIAL_HEADERS: 'true', ...cacheEnv() });
+    server = await startTestServer(upstreams, { ALLOW_CREDENTIAL_HEADERS: 'true', ...(await cacheEnv()) });
   });
   afterAll(() => server.close());
 
