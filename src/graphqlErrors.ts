@@ -9,6 +9,9 @@ import { queryLimitOf, QUERY_TOO_COMPLEX } from './queryLimits';
  */
 export type ErrorOrigin = 'client' | 'upstream' | 'server';
 
+/** An APQ client's first try with a hash alone: the expected answer, not a failure. */
+export const PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND';
+
 /** The codes of requests the client got wrong; every other code is an upstream's or ours. */
 const CLIENT_CODES = new Set([
   'BAD_REQUEST',
@@ -16,16 +19,13 @@ const CLIENT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_FOUND,
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'PAYLOAD_TOO_LARGE',
   QUERY_TOO_COMPLEX,
   // No credential configured and none sent in a header.
   'UNAUTHENTICATED',
 ]);
-
-/** An APQ client's first try with a hash alone: the expected answer, not a failure. */
-export const PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND';
 
 /** The origins of the failures among the codes a request answered; an APQ client's first hash-only try is none. */
 export function failureOrigins(codes: Iterable<string>): Set<ErrorOrigin> {

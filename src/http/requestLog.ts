@@ -79,8 +79,8 @@ export function requestLog(logger: Logger): HttpLogger<IncomingMessage, ServerRe
 function summaryFor(req: IncomingMessage, res: ServerResponse): Partial<RequestSummary> {
   const summary = summaries.get(req);
   if (!summary) return {};
-  if (summary.errors.length === 0 && res.statusCode >= 400 && res.statusCode < 500) recordErrorCodes(summary, ['BAD_REQUEST']);
-  return summary;
+  const refusedUnseen = summary.errors.length === 0 && res.statusCode >= 400 && res.statusCode < 500;
+  return refusedUnseen ? { ...summary, errors: ['BAD_REQUEST'] } : summary;
 }
 
 /** The caller's `X-Request-Id` when it is a sane token, otherwise a new one. */
