@@ -1,3 +1,4 @@
+import { createClient } from '@keyv/redis';
 import { createCoMagicDataset, createHelpCrunchDataset, SEED_CUSTOMER, SEED_PERSON_ID } from '../src/sandbox/data';
 import {
   COMAGIC_TOKEN,
@@ -37,6 +38,16 @@ function credentialsSent(upstreams: Upstreams): string[] {
 let upstreams: Upstreams;
 const redis = lazyRedisServer();
 
+/** The URL of this file's Redis, emptied. */
+async function emptyRedis(): Promise<string> {
+  const { url } = await redis();
+  const client = createClient({ url });
+  await client.connect();
+  await client.flushAll();
+  await client.quit();
+  return url;
+}
+
 beforeAll(async () => {
   const b = tenantBAccounts();
   upstreams = await startUpstreams({
@@ -49,13 +60,14 @@ afterAll(() => upstreams.close());
 
 describe.each([
   ['the in-memory cache', async () => ({})],
-  ['Redis', async () => ({ CACHE_URL: (await redis()).url })],
+  ['Redis', async () => ({ CACHE_URL: await emptyRedis() })],
 ])('with credential headers allowed, over %s', (_name, cacheEnv) => {
+  // A server, and a cache, of each test's own: what one test fetched must not answer another's.
   let server: TestServer;
-  beforeAll(async () => {
+  beforeEach(async () => {
     server = await startTestServer(upstreams, { ALLOW_CREDENTIAL_HEADERS: 'true', ...(await cacheEnv()) });
   });
-  afterAll(() => server.close());
+  afterEach(() => server.close());
 
   test('tenant B never sees what tenant A fetched, from the response cache or the entity cache', async () => {
     const a = await server.query(QUERY, undefined, TENANT_A);

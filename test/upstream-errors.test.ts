@@ -149,9 +149,17 @@ describe('CoMagic failures fail Person only', () => {
   });
 });
 
-test('no answer and no log line of this file ever held a credential', () => {
-  expect(responses.length).toBeGreaterThan(20);
-  const everything = [...responses.map((response) => JSON.stringify(response.body)), ...t.server.logs].join('\n');
+test('no answer and no log line of this file holds a credential, even when both upstreams echo it back', async () => {
+  t.upstreams.helpcrunch.fake.intercept = (call) => ({
+    status: 401,
+    body: { errors: [{ code: 'invalid_token', message: `Invalid token ${call.headers.authorization}` }] },
+  });
+  t.upstreams.comagic.fake.intercept = (call) => rpcError(-32001, 'access_token_invalid', `Invalid token in ${JSON.stringify(call.body)}`);
+  const echoed = await queryBoth();
+  expect(echoed.body.errors?.map((error) => error.extensions?.code)).toEqual(['UPSTREAM_UNAUTHENTICATED', 'UPSTREAM_UNAUTHENTICATED']);
+
+  // Every answer this file got so far, and everything its server logged.
+  const everything = [...responses.map((response) => response.text), ...t.server.logs].join('\n');
   expect(everything).not.toContain(HELPCRUNCH_KEY);
   expect(everything).not.toContain(COMAGIC_TOKEN);
   // The failures above were logged, without the credentials.
