@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -10,6 +11,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { EntityCache } from './cache/entityCache';
+import { persistedQueryCache } from './cache/persistedQueries';
 import { staleDataPlugin } from './cache/staleData';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
@@ -65,7 +67,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const { introspection, landingPage } = config.graphql;
   const limits = queryLimits(config.graphql, { introspection });
   // Registered by one replica, known to all: the hashes live in the shared cache (a miss when it fails).
-  const persistedQueries = { cache: store.layer('apq'), ttl: config.persistedQueryTtlSeconds };
+  const persistedQueries = { cache: persistedQueryCache(store.layer('apq')), ttl: config.persistedQueryTtlSeconds };
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     nodeEnv: config.nodeEnv,
@@ -134,10 +136,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   );
   app.use(bodyErrorHandler(config.http.bodyLimitBytes));
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, resolve);
-  });
+  httpServer.listen(config.port, config.host);
+  await once(httpServer, 'listening');
   const { address, port, family } = httpServer.address() as AddressInfo;
   const bound = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
   logger.info({ url: `${bound}/graphql`, cache: store.kind }, 'contact graph ready');

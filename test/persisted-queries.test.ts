@@ -71,6 +71,19 @@ test('a query registered on one replica is known by its hash on another (one Red
   expect(answer).toEqual({ status: 200, body: { data: { customer: { id } } } });
 });
 
+test('a query longer than 32 KiB is answered but not registered: the shared cache holds no client-sized blobs', async () => {
+  const server = await replica();
+  const { query: short, id } = persistedQuery();
+  const query = `${short}\n# ${'x'.repeat(33 * 1024)}`;
+  const sha256Hash = createHash('sha256').update(query).digest('hex');
+  const extensions = { persistedQuery: { version: 1, sha256Hash } };
+
+  expect((await send(server, { query, extensions })).body).toEqual({ data: { customer: { id } } });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect((await send(server, { extensions })).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  expect(await redisTtl(`contact-graph:apq:${sha256Hash}`)).toBe(-2);
+});
+
 test('a registration expires after PERSISTED_QUERY_TTL_SECONDS', async () => {
   const server = await replica({ PERSISTED_QUERY_TTL_SECONDS: '120' });
   const { query, extensions } = persistedQuery();
