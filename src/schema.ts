@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { execute, parse, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { resolvers } from './resolvers';
 
 /** `schema/` at the top of the repository, seen from `src/` and from `dist/` alike. */
@@ -18,7 +18,42 @@ export function readTypeDefs(dir = SCHEMA_DIR): string {
 
 export function buildSchema(): GraphQLSchema {
   // The generated resolver types are stricter than buildSubgraphSchema's own map type.
-  return buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers });
+  return entitiesFailAlone(buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers }));
+}
+
+/**
+ * A representation of a type this subgraph does not have (or one that is not an object)
+ * fails its own entity, as the caller's mistake. The subgraph library throws for it in its
+ * one pass over every representation, which would fail the whole `_entities` list as an
+ * internal error; the others are still resolved by the library, in one batch where possible.
+ */
+function entitiesFailAlone(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return schema;
+  const typeOf = (representation: unknown) => {
+    const typename = (representation as { __typename?: unknown } | null)?.__typename;
+    const type = typeof typename === 'string' ? schema.getType(typename) : undefined;
+    return isObjectType(type) || isInterfaceType(type) ? type : undefined;
+  };
+  field.resolve = (source, args: { representations: unknown[] }, context, info) => {
+    if (args.representations.every(typeOf)) return resolve(source, args, context, info);
+    return args.representations.map((representation) =>
+      typeOf(representation)
+        ? (resolve(source, { representations: [representation] }, context, info) as unknown[])[0]
+        : unknownRepresentation(representation),
+    );
+  };
+  return schema;
+}
+
+function unknownRepresentation(representation: unknown): GraphQLError {
+  const typename = (representation as { __typename?: unknown } | null)?.__typename;
+  const message =
+    typeof typename === 'string'
+      ? `_entities: this subgraph has no entity type ${JSON.stringify(typename.slice(0, 100))}`
+      : '_entities: each representation must be an object with a __typename';
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
 /**

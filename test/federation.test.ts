@@ -61,13 +61,30 @@ test('_entities resolves Customer, Person and Visitor through the same loaders',
   expect(comagicCalls(t.upstreams).sort()).toEqual(['get.person_visitors', 'getobj.person_for_visitor']);
 });
 
+test('a representation of a type this subgraph does not have, or not an object, fails alone', () =>
+  withTestServer(t.upstreams, {}, async (server) => {
+    const { status, body } = await server.query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Customer { id } } }',
+      { r: [{ __typename: 'Customer', id: '8737843' }, { __typename: 'Order', id: '1' }, 'Customer:1', { id: '1' }] },
+    );
+    expect(status).toBe(200);
+    expect(body.data?._entities).toEqual([{ __typename: 'Customer', id: '8737843' }, null, null, null]);
+    expect(body.errors?.map((error) => [error.path, error.extensions?.code, error.message])).toEqual([
+      [['_entities', 1], 'BAD_USER_INPUT', '_entities: this subgraph has no entity type "Order"'],
+      [['_entities', 2], 'BAD_USER_INPUT', '_entities: each representation must be an object with a __typename'],
+      [['_entities', 3], 'BAD_USER_INPUT', '_entities: each representation must be an object with a __typename'],
+    ]);
+  }));
+
 describe('a bad key fails its own entity alone, at ["_entities", i], with BAD_USER_INPUT', () => {
   const GOOD = { Customer: '8737843', Person: String(SEED_PERSON_ID), Visitor: '6152759377' } as const;
   const BAD_KEYS: Array<[string, Record<string, unknown>, RegExp]> = [
     ['letters', { id: 'abc' }, /must be a positive integer, got "abc"/],
     ['no id', {}, /\.id is missing/],
     ['a null id', { id: null }, /\.id is missing/],
-    ['a fraction', { id: 12.5 }, /must be a positive integer, got "12.5"/],
+    ['a number', { id: 8737843 }, /must be an ID \(a string of digits\), got a number/],
+    ['a fraction', { id: 12.5 }, /got a number/],
+    ['a boolean', { id: true }, /got a boolean/],
     ['an object', { id: { nested: 1 } }, /must be an ID \(a string of digits\), got an object/],
     ['a list', { id: ['1'] }, /got a list/],
     ['an empty string', { id: '' }, /must be a positive integer, got ""/],

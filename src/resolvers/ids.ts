@@ -6,17 +6,17 @@ import type { Context } from '../context';
 const QUOTED_CHARACTERS = 40;
 
 /**
- * Upstream ids are positive integers (a GraphQL ID: a string, or an integer as ID input
- * coercion allows). Anything else is the caller's mistake, reported as BAD_USER_INPUT
- * before any upstream is called.
+ * Upstream ids are positive integers, written as an ID is serialised: a string of digits.
+ * Anything else (in an `_entities` key, anything at all) is the caller's mistake, reported
+ * as BAD_USER_INPUT before any upstream is called.
  */
 export function parseId(raw: unknown, what: string): number {
   if (raw === undefined || raw === null) throw badId(`${what} is missing`);
-  if (typeof raw !== 'string' && typeof raw !== 'number') {
+  if (typeof raw !== 'string') {
     throw badId(`${what} must be an ID (a string of digits), got ${Array.isArray(raw) ? 'a list' : typeof raw === 'object' ? 'an object' : `a ${typeof raw}`}`);
   }
-  const text = String(raw).trim();
-  if (!/^[1-9]\d*$/.test(text)) throw badId(`${what} must be a positive integer, got ${quoted(String(raw))}`);
+  const text = raw.trim();
+  if (!/^[1-9]\d*$/.test(text)) throw badId(`${what} must be a positive integer, got ${quoted(raw)}`);
   const id = Number(text);
   if (!Number.isSafeInteger(id)) {
     throw badId(`${what} is too large: upstream ids are at most ${Number.MAX_SAFE_INTEGER}, got ${quoted(text)}`);
