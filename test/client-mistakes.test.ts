@@ -98,6 +98,8 @@ test('the error metrics count what the client got wrong apart from what failed h
   const server = await startTestServer(upstreams);
   try {
     await postGraphQL(server.url, 'mutation { x }');
+    // Refused at validation, yet counted under the name the client gave it.
+    await postGraphQL(server.url, 'mutation Named { x }');
     await postGraphQL(server.url, 'query Bad { customer(id: "abc") { id } }');
     upstreams.helpcrunch.fake.intercept = () => ({ status: 503, body: 'down' });
     await postGraphQL(server.url, `query Down { customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id } }`);
@@ -106,12 +108,14 @@ test('the error metrics count what the client got wrong apart from what failed h
     const requests = [...m].filter(([name]) => name.startsWith('contact_graph_graphql_requests_total'));
     expect(Object.fromEntries(requests)).toEqual({
       'contact_graph_graphql_requests_total{operation="anonymous",outcome="client_error"}': 1,
+      'contact_graph_graphql_requests_total{operation="Named",outcome="client_error"}': 1,
       'contact_graph_graphql_requests_total{operation="Bad",outcome="client_error"}': 1,
       'contact_graph_graphql_requests_total{operation="Down",outcome="error"}': 1,
     });
     const errors = [...m].filter(([name]) => name.startsWith('contact_graph_graphql_errors_total'));
     expect(Object.fromEntries(errors)).toEqual({
       'contact_graph_graphql_errors_total{operation="anonymous",code="GRAPHQL_VALIDATION_FAILED",origin="client"}': 1,
+      'contact_graph_graphql_errors_total{operation="Named",code="GRAPHQL_VALIDATION_FAILED",origin="client"}': 1,
       'contact_graph_graphql_errors_total{operation="Bad",code="BAD_USER_INPUT",origin="client"}': 1,
       'contact_graph_graphql_errors_total{operation="Down",code="UPSTREAM_UNAVAILABLE",origin="upstream"}': 1,
     });

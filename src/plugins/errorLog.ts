@@ -17,12 +17,13 @@ export function errorLogPlugin(): ApolloServerPlugin<Context> {
         async didEncounterErrors({ errors, operationName, contextValue }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);
-            if (original instanceof UpstreamError) {
+            const origin = errorOrigin(errorCode(error));
+            if (origin === 'upstream' && original instanceof UpstreamError) {
               contextValue.log.warn(
                 { operationName, code: original.code, upstream: original.upstream, path: error.path },
                 original.message,
               );
-            } else if (errorOrigin(errorCode(error)) === 'server') {
+            } else if (origin === 'server') {
               contextValue.log.error({ operationName, err: original, path: error.path }, 'resolver failed');
             }
           }

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
 import { errorCode, errorOrigin, failureOrigins, PERSISTED_QUERY_NOT_FOUND } from '../graphqlErrors';
 import type { Metrics } from '../metrics';
+import { operationNameOf } from './operationName';
 
 /** Past this many distinct operation names, new ones are counted as `other`, so a client cannot grow the series without bound. */
 const MAX_OPERATION_NAMES = 200;
@@ -35,14 +36,15 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
     },
     async requestDidStart() {
       return {
-        async didEncounterErrors({ errors, operationName }) {
-          const operation = operationLabel(operationName);
-          for (const error of errors) countError(operation, errorCode(error));
+        async didEncounterErrors(requestContext) {
+          const operation = operationLabel(operationNameOf(requestContext));
+          for (const error of requestContext.errors) countError(operation, errorCode(error));
         },
-        async willSendResponse({ response, operationName, operation, metrics: requestMetrics }) {
+        async willSendResponse(requestContext) {
+          const { response, operation, metrics: requestMetrics } = requestContext;
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const outcome = outcomeOf(errors.map((error) => String(error.extensions?.code)));
-          metrics.graphqlRequests.inc({ operation: operationLabel(operationName), outcome });
+          metrics.graphqlRequests.inc({ operation: operationLabel(operationNameOf(requestContext)), outcome });
           if (operation?.operation === 'query') {
             metrics.cacheLookups.inc({ layer: 'response', result: requestMetrics.responseCacheHit ? 'hit' : 'miss' });
           }

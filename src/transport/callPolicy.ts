@@ -73,7 +73,7 @@ export class CallPolicy {
   private circuitOpenedAt = 0;
 
   constructor(private readonly options: CallPolicyOptions) {
-    this.log = options.logger.child({ component: 'upstream', upstream: options.service, account: options.account });
+    this.log = options.logger.child({ component: 'upstream', upstream: { service: options.service }, account: options.account });
     this.breaker = circuitBreaker(
       handleWhen((error) => error instanceof UpstreamError && error.isTransient),
       { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
