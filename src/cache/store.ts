@@ -9,7 +9,7 @@ import type { CacheLayer, Metrics } from '../metrics';
 import { FailSafeCache } from './failSafeCache';
 import { withTimeout } from './withTimeout';
 
-/** The one keyv store behind both the entity cache and the response cache. */
+/** The one keyv store behind the entity cache, the response cache and the APQ registrations. */
 export interface CacheStore {
   kind: 'memory' | 'redis';
   /** The store as one cache layer sees it. Never throws: failures are misses, counted by layer. */

@@ -23,7 +23,11 @@ export interface RequestSummary {
 
 const summaries = new WeakMap<IncomingMessage, RequestSummary>();
 
-/** The summary of a GraphQL request, made on first use; other requests have none. */
+/**
+ * The summary of a GraphQL request, made on first use. The `/graphql` route makes it on the
+ * way in, so that a request Apollo refuses before any plugin sees it (CSRF) has one too;
+ * other routes have none.
+ */
 export function requestSummary(req: IncomingMessage): RequestSummary {
   let summary = summaries.get(req);
   if (!summary) {

@@ -37,12 +37,13 @@ export async function startRedisServer(command = 'redis-server'): Promise<RedisS
         fail(`redis-server did not say it was ready within ${START_TIMEOUT_MS} ms; it said:\n${output || '(nothing)'}`);
       }, START_TIMEOUT_MS);
       proc.on('error', (error: NodeJS.ErrnoException) => fail(error.code === 'ENOENT' ? REDIS_MISSING : `redis-server could not be run: ${error.message}`));
-      proc.on('exit', (code, signal) => fail(`redis-server exited (${signal ?? `code ${code}`}) before it was ready; it said:\n${output.trim() || '(nothing)'}`));
+      // 'close', not 'exit': it comes once what the process said has been read.
+      proc.on('close', (code, signal) => fail(`redis-server exited (${signal ?? `code ${code}`}) before it was ready; it said:\n${output.trim() || '(nothing)'}`));
       const listen = (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('Ready to accept connections')) {
           clearTimeout(timer);
-          proc.removeAllListeners('exit');
+          proc.removeAllListeners('close');
           resolve();
         }
       };
