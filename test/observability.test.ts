@@ -169,6 +169,30 @@ describe('logs', () => {
       });
     }));
 
+  test('what an upstream answered gets a warning line even when it was the input; a missing credential only the request line', async () => {
+    await withServer({}, async (server) => {
+      upstreams.helpcrunch.fake.intercept = () => ({
+        status: 400,
+        body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'customers.id', message: 'wrong type' }] },
+      });
+      await server.query(`{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id } }`, undefined, { 'x-request-id': 'upstream-400' });
+      const lines = await requestLines(server, 'upstream-400');
+      expect(lines.map((line) => [line.level, line.code ?? line.errors])).toEqual([
+        [40, 'BAD_USER_INPUT'],
+        [40, ['BAD_USER_INPUT']],
+      ]);
+      expect(lines[0]).toMatchObject({ upstream: { service: 'helpcrunch', status: 400 } });
+    });
+    await withServer(
+      { NODE_ENV: 'production', ALLOW_CREDENTIAL_HEADERS: 'true', HELPCRUNCH_API_KEY: '', COMAGIC_ACCESS_TOKEN: '' },
+      async (server) => {
+        await server.query(`{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id } }`, undefined, { 'x-request-id': 'no-key' });
+        const lines = await requestLines(server, 'no-key');
+        expect(lines.map((line) => [line.level, line.msg, line.errors])).toEqual([[40, 'request completed', ['UNAUTHENTICATED']]]);
+      },
+    );
+  });
+
   test('upstream log lines name the upstream in a field of its own: no duplicate "service" key', () =>
     withServer({ UPSTREAM_BREAKER_FAILURES: '1' }, async (server) => {
       upstreams.helpcrunch.fake.intercept = () => unavailable;

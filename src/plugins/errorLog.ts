@@ -6,9 +6,9 @@ import { errorCode, errorOrigin } from '../graphqlErrors';
 
 /**
  * Logs what went wrong in an operation, on the request's own logger (so with its request
- * id): upstream failures as warnings, this server's own faults with their stack. The
- * client's mistakes (bad input, invalid queries) get no line of their own: the request's
- * line names their codes.
+ * id): what an upstream answered as warnings, this server's own faults with their stack.
+ * The client's other mistakes (bad input, invalid queries, no credential) get no line of
+ * their own: the request's line names their codes.
  */
 export function errorLogPlugin(): ApolloServerPlugin<Context> {
   return {
@@ -18,7 +18,9 @@ export function errorLogPlugin(): ApolloServerPlugin<Context> {
           for (const error of errors) {
             const original = unwrapResolverError(error);
             const origin = errorOrigin(errorCode(error));
-            if (origin === 'upstream' && original instanceof UpstreamError) {
+            // What an upstream answered is worth a line whoever's mistake it was; a call held
+            // back here for want of a credential is the client's alone.
+            if (original instanceof UpstreamError && (origin === 'upstream' || !original.heldBack)) {
               contextValue.log.warn(
                 { operationName, code: original.code, upstream: original.upstream, path: error.path },
                 original.message,
