@@ -11,5 +11,5 @@ export function operationNameOf({
   request,
   document,
 }: Pick<GraphQLRequestContext<object>, 'operationName' | 'request' | 'document'>): string | undefined {
-  return operationName ?? request.operationName ?? (document && getOperationAST(document)?.name?.value) ?? undefined;
+  return operationName ?? request.operationName ?? (document && getOperationAST(document)?.name?.value);
 }
