@@ -1,3 +1,5 @@
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { EntityCache } from '../src/cache/entityCache';
 import { createCacheStore } from '../src/cache/store';
 import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
@@ -93,4 +95,32 @@ test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', asy
   await new Promise((resolve) => setTimeout(resolve, 80));
   expect(await cache.get('short')).toBeUndefined();
   await store.close();
+});
+
+test('settled() waits for the entity writes started so far, and a write that fails is only skipped', async () => {
+  const writes: Array<() => void> = [];
+  const store: KeyValueCache<string> = {
+    get: async () => undefined,
+    set: () => new Promise<void>((resolve) => writes.push(resolve)),
+    delete: async () => true,
+  };
+  const cache = new EntityCache(store, { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 0 });
+  cache.setBehind('a', { id: 1 });
+  cache.setBehind('b', null);
+  // A value that cannot be serialised never reaches the store, and rejects nothing.
+  cache.setBehind('c', { id: BigInt(3) });
+  expect(writes).toHaveLength(2);
+
+  let settled = false;
+  const done = cache.settled().then(() => {
+    settled = true;
+  });
+  writes[0]!();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(settled).toBe(false);
+
+  writes[1]!();
+  await done;
+  expect(settled).toBe(true);
+  await cache.settled();
 });

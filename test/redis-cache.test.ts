@@ -149,3 +149,48 @@ test('after close the Redis store is a miss and drops writes: a write behind an 
     await checker.quit();
   }
 });
+
+test('an answer does not wait for its entity writes: they land in Redis after it, and serve the next replica', async () => {
+  // A cache timeout longer than the pause, so that a write that waited would still land.
+  const replicaA = await server({ CACHE_TIMEOUT_MS: '5000' });
+  const replicaB = await server({ CACHE_TIMEOUT_MS: '5000' });
+  const id = FIRST_GENERATED_CUSTOMER_ID + 40;
+  const checker = createClient({ url: redis.url });
+  await checker.connect();
+  const entityKeys = () => checker.keys(`contact-graph:helpcrunch:*:customer:${id}`);
+  try {
+    // Redis stops taking writes (reads still answer) while the upstream answers: the lookups
+    // and the rate-limit budget, which is a write too, are behind the request by then.
+    let paused: Promise<unknown> | undefined;
+    upstreams.helpcrunch.fake.intercept = () => {
+      paused ??= checker.sendCommand(['CLIENT', 'PAUSE', '3000', 'WRITE']);
+      return undefined;
+    };
+    // Time for the pause to take hold before the upstream's answer comes back.
+    upstreams.helpcrunch.fake.latencyMs = 300;
+    try {
+      const { body } = await replicaA.query(`{ customer(id: "${id}") { id name } }`);
+      expect(body.data?.customer.id).toBe(String(id));
+      expect(paused).toBeDefined();
+      await paused;
+      expect(await entityKeys()).toEqual([]);
+    } finally {
+      await checker.sendCommand(['CLIENT', 'UNPAUSE']);
+    }
+
+    const deadline = Date.now() + 5_000;
+    while ((await entityKeys()).length === 0) {
+      if (Date.now() > deadline) throw new Error('the entity write never reached Redis');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(helpcrunchCalls(upstreams)).toEqual([`GET /v1/customers/${id}`]);
+    upstreams.reset();
+
+    // Another query shape, so that only the entity cache can answer it.
+    const { body } = await replicaB.query(`{ customers(ids: ["${id}"]) { id email } }`);
+    expect(body.data?.customers[0].id).toBe(String(id));
+    expect(helpcrunchCalls(upstreams)).toEqual([]);
+  } finally {
+    await checker.quit();
+  }
+});

@@ -31,6 +31,9 @@ export interface EntityCacheTtl {
  * two credentials (two accounts) never read each other's entries.
  */
 export class EntityCache {
+  /** Writes started and not yet ended, for `settled()`. */
+  private readonly writes = new Set<Promise<void>>();
+
   constructor(
     private readonly store: KeyValueCache<string>,
     readonly ttl: EntityCacheTtl,
@@ -49,10 +52,24 @@ export class EntityCache {
   }
 
   /**
-   * Stores a found entity, fresh for `ttlSeconds` (default: the found TTL) and kept for the
-   * stale window after that; a null, fresh for the shorter not-found TTL and not kept past it.
+   * Starts storing a found entity, fresh for `ttlSeconds` (default: the found TTL) and kept
+   * for the stale window after that, or a null, fresh for the shorter not-found TTL and not
+   * kept past it. Returns at once: an answer never waits for the store.
    */
-  async set<T>(key: string, value: T | null, ttlSeconds?: number, now = Date.now()): Promise<void> {
+  setBehind<T>(key: string, value: T | null, ttlSeconds?: number, now = Date.now()): void {
+    // The store never rejects; this also covers a value that cannot be serialised, which is then not cached.
+    const write: Promise<void> = this.set(key, value, ttlSeconds, now)
+      .catch(() => undefined)
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
+  }
+
+  /** Resolves once every write started so far has ended: shutdown waits for it before the store closes. */
+  async settled(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+
+  private async set<T>(key: string, value: T | null, ttlSeconds: number | undefined, now: number): Promise<void> {
     const freshSeconds = value === null ? this.ttl.notFoundSeconds : (ttlSeconds ?? this.ttl.foundSeconds);
     const keptSeconds = value === null ? freshSeconds : freshSeconds + this.ttl.staleSeconds;
     const entry: Entry<T> = { value, fetchedAt: now, freshUntil: now + freshSeconds * 1000 };

@@ -31,9 +31,11 @@ export interface CachedBatchOptions<V> {
 
 /**
  * The body of every entity loader: read the batch from the cache, fetch only what is
- * missing or past its TTL, store what was found or confirmed absent (errors are not
- * stored), and answer in the order of `ids`, as DataLoader requires. When a fetch fails
- * because the upstream does, an entity's stale entry stands in for it, and is recorded so.
+ * missing or past its TTL, and answer in the order of `ids`, as DataLoader requires.
+ * What was found or confirmed absent is written behind the answer (errors are not
+ * stored): the writes start before it goes out, and the answer does not wait for them.
+ * When a fetch fails because the upstream does, an entity's stale entry stands in for
+ * it, and is recorded so.
  */
 export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Array<Outcome<V>>> {
   const { cache, ids, keyFor, service, request } = options;
@@ -47,13 +49,10 @@ export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Ar
   const missing = ids.filter((_, index) => !cached[index]?.fresh);
   const fetched = missing.length > 0 ? await options.fetchMissing(missing) : new Map<number, Outcome<V>>();
 
-  await Promise.all(
-    missing.map((id) => {
-      const outcome = fetched.get(id);
-      if (outcome === undefined || outcome instanceof Error) return undefined;
-      return cache.set(keyFor(id), outcome, options.foundTtlSeconds);
-    }),
-  );
+  for (const id of missing) {
+    const outcome = fetched.get(id);
+    if (outcome !== undefined && !(outcome instanceof Error)) cache.setBehind(keyFor(id), outcome, options.foundTtlSeconds);
+  }
 
   return ids.map((id, index) => {
     const entry = cached[index];
