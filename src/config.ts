@@ -37,15 +37,21 @@ export interface Config {
     apiKey: string | undefined;
     /** The account's request budget; every replica sharing CACHE_URL shares it. */
     rateLimitPerMinute: number;
-    /** How many HTTP calls one account may have in flight at once. */
-    concurrency: number;
+    /**
+     * How many HTTP calls one account may have in flight at once. Undefined: as many as the
+     * rate limiter lets through at once (see `concurrencyCaps`).
+     */
+    concurrency: number | undefined;
   };
   comagic: {
     apiUrl: string;
     accessToken: string | undefined;
     userId: number | undefined;
-    /** How many single JSON-RPC calls may be in flight at once (the API has no batches). */
-    concurrency: number;
+    /**
+     * How many single JSON-RPC calls may be in flight at once (the API has no batches).
+     * Undefined: no cap but the points budget and `MAX_CONCURRENCY` (see `concurrencyCaps`).
+     */
+    concurrency: number | undefined;
   };
   upstream: UpstreamPolicyConfig;
   cache: {
@@ -100,13 +106,16 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-function integer(min: number, max: number, fallback: number) {
+/** The most calls one account may have in flight: a bound on sockets, whatever the budget. */
+export const MAX_CONCURRENCY = 64;
+
+function integer<Fallback extends number | undefined>(min: number, max: number, fallback: Fallback) {
   return z
     .string()
     .trim()
     .optional()
     .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
+      if (value === undefined || value === '') return fallback as number | Fallback;
       const parsed = Number(value);
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${value}"` });
@@ -186,7 +195,8 @@ const envSchema = z.object({
   HELPCRUNCH_API_KEY: optionalString,
   // Two is the least a fixed-window limiter can hold to in every sliding minute.
   HELPCRUNCH_RATE_LIMIT_PER_MINUTE: integer(2, 100_000, 120),
-  HELPCRUNCH_CONCURRENCY: integer(1, 64, 4),
+  // Unset: derived from the account's budget.
+  HELPCRUNCH_CONCURRENCY: integer(1, MAX_CONCURRENCY, undefined),
   COMAGIC_API_URL: httpUrl('https://dataapi.comagic.ru/v2.0'),
   COMAGIC_ACCESS_TOKEN: optionalString,
   COMAGIC_USER_ID: z
@@ -201,7 +211,7 @@ const envSchema = z.object({
       }
       return Number(value);
     }),
-  COMAGIC_CONCURRENCY: integer(1, 64, 4),
+  COMAGIC_CONCURRENCY: integer(1, MAX_CONCURRENCY, undefined),
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 3_000),
   UPSTREAM_DEADLINE_MS: integer(1, 300_000, 8_000),
   UPSTREAM_MAX_WAIT_MS: integer(0, 120_000, 2_000),

@@ -5,7 +5,7 @@ import { cacheScope, credentialFingerprint, type EntityCache } from './cache/ent
 import { StaleEntities } from './cache/staleData';
 import { PointsBudget } from './comagic/budget';
 import { CoMagicClient } from './comagic/client';
-import type { Config } from './config';
+import { MAX_CONCURRENCY, type Config } from './config';
 import { UpstreamError, type UpstreamService } from './errors';
 import { HelpCrunchClient } from './helpcrunch/client';
 import { createCustomerLoader, type CustomerLoader } from './loaders/customers';
@@ -15,7 +15,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { CallPolicy, type Throttle } from './transport/callPolicy';
 import { UpstreamConnection } from './transport/http';
-import { RequestRateLimiter } from './transport/rateLimiter';
+import { limiterWindow, RequestRateLimiter } from './transport/rateLimiter';
 
 /**
  * The resolved address of each upstream and its configured credential (the sandbox's, when
@@ -69,6 +69,20 @@ export interface ServiceDependencies {
   metrics: Metrics;
 }
 
+/**
+ * How many calls one account of each upstream may have in flight: as configured, or else as
+ * many as its budget lets through at once, since a call past that would only wait for it.
+ * HelpCrunch's limiter lets one window's points through at once; CoMagic's budget lets the
+ * points it knows are left through (one call while it knows none), so only the bound on
+ * sockets remains.
+ */
+export function concurrencyCaps(config: Config): Record<UpstreamService, number> {
+  return {
+    helpcrunch: config.helpcrunch.concurrency ?? Math.min(MAX_CONCURRENCY, limiterWindow(config.helpcrunch.rateLimitPerMinute).points),
+    comagic: config.comagic.concurrency ?? MAX_CONCURRENCY,
+  };
+}
+
 export function createServices(
   config: Config,
   { endpoints, entityCache, redis, logger, metrics }: ServiceDependencies,
@@ -84,8 +98,9 @@ export function createServices(
     redisTimeoutMs: config.cache.timeoutMs,
     logger,
   });
-  const policy = (service: UpstreamService, account: string, concurrency: number, throttle: Throttle) =>
-    new CallPolicy({ ...config.upstream, service, account, concurrency, throttle, logger, metrics });
+  const concurrency = concurrencyCaps(config);
+  const policy = (service: UpstreamService, account: string, throttle: Throttle) =>
+    new CallPolicy({ ...config.upstream, service, account, concurrency: concurrency[service], throttle, logger, metrics });
   // One account per credential, built on first use and dropped least recently used.
   const accounts = <Client>(service: UpstreamService, build: (credential: string, fingerprint: string) => Client) =>
     new LRUCache<string, Account<Client>>({
@@ -103,7 +118,7 @@ export function createServices(
       new HelpCrunchClient({
         apiKey,
         connection: connections.helpcrunch,
-        policy: policy('helpcrunch', fingerprint, config.helpcrunch.concurrency, helpcrunchLimiter.forAccount(fingerprint)),
+        policy: policy('helpcrunch', fingerprint, helpcrunchLimiter.forAccount(fingerprint)),
       }),
   );
   const comagicAccounts = accounts('comagic', (accessToken, fingerprint) => {
@@ -116,7 +131,7 @@ export function createServices(
       userId: accessToken === endpoints.comagic.accessToken ? endpoints.comagic.userId : undefined,
       connection: connections.comagic,
       budget,
-      policy: policy('comagic', fingerprint, config.comagic.concurrency, budget),
+      policy: policy('comagic', fingerprint, budget),
     });
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config';
+import { concurrencyCaps } from '../src/context';
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -33,11 +34,23 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
       maxTokens: 2_000,
       maxDirectives: 50,
     },
-    helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: 4 },
-    comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: 4 },
+    helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: undefined },
+    comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined },
     upstream: { attemptTimeoutMs: 3_000, deadlineMs: 8_000, maxWaitMs: 2_000, breakerFailures: 5, breakerHalfOpenMs: 10_000 },
     cache: { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 10_000, timeoutMs: 250, staleSeconds: 3_600 },
   });
+});
+
+test('unset, the concurrency caps are what each account may spend at once; set, they are used as given', () => {
+  // HelpCrunch: one limiter window's burst (9 every 5 s for 120 a minute), at most 64.
+  // CoMagic: the points budget alone decides, within 64 sockets.
+  expect(concurrencyCaps(loadConfig({}))).toEqual({ helpcrunch: 9, comagic: 64 });
+  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600' })).helpcrunch).toBe(19);
+  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '2' })).helpcrunch).toBe(1);
+  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' })).helpcrunch).toBe(64);
+  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_CONCURRENCY: '', COMAGIC_CONCURRENCY: ' ' }))).toEqual({ helpcrunch: 9, comagic: 64 });
+  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_CONCURRENCY: '4', COMAGIC_CONCURRENCY: '4' }))).toEqual({ helpcrunch: 4, comagic: 4 });
+  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600', HELPCRUNCH_CONCURRENCY: '64' })).helpcrunch).toBe(64);
 });
 
 test('HOST defaults to loopback outside production and to every interface in it', () => {
@@ -118,6 +131,8 @@ test.each([
   [{ COMAGIC_API_URL: 'ftp://x' }, 'COMAGIC_API_URL: must be an http(s) URL'],
   [{ COMAGIC_USER_ID: '-1' }, 'COMAGIC_USER_ID: must be a positive whole number'],
   [{ COMAGIC_CONCURRENCY: '0' }, 'COMAGIC_CONCURRENCY: must be a whole number from 1 to 64'],
+  [{ HELPCRUNCH_CONCURRENCY: '0' }, 'HELPCRUNCH_CONCURRENCY: must be a whole number from 1 to 64, got "0"'],
+  [{ HELPCRUNCH_CONCURRENCY: '65' }, 'HELPCRUNCH_CONCURRENCY: must be a whole number from 1 to 64, got "65"'],
   [{ UPSTREAM_TIMEOUT_MS: '1.5' }, 'UPSTREAM_TIMEOUT_MS: must be a whole number'],
   [{ UPSTREAM_TIMEOUT_MS: '5000', UPSTREAM_DEADLINE_MS: '4000' }, 'UPSTREAM_DEADLINE_MS: must not be shorter than UPSTREAM_TIMEOUT_MS'],
   [{ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '1' }, 'HELPCRUNCH_RATE_LIMIT_PER_MINUTE: must be a whole number from 2 to 100000'],

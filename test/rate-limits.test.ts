@@ -1,5 +1,8 @@
+import { PointsBudget } from '../src/comagic/budget';
+import { UpstreamError } from '../src/errors';
 import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
-import type { FakeReply } from '../src/sandbox/fakeHttpServer';
+import type { FakeHttpServer, FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
+import type { Release } from '../src/transport/callPolicy';
 import { limiterWindow } from '../src/transport/rateLimiter';
 import {
   comagicCalls,
@@ -35,6 +38,31 @@ function burst(targets: TestServer[], count: number): Promise<GraphQLResponse[]>
 
 const rateLimited = (responses: GraphQLResponse[]) =>
   responses.filter((response) => response.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED');
+
+/**
+ * Counts the calls a fake is answering at once, with every answer `latencyMs` late.
+ * `alreadyInFlight[i]` is how many were in flight when call i arrived.
+ */
+function watchInFlight(fake: FakeHttpServer, latencyMs: number) {
+  const seen = { most: 0, alreadyInFlight: [] as number[] };
+  let inFlight = 0;
+  fake.latencyMs = latencyMs;
+  fake.intercept = (_call: RecordedCall) => {
+    seen.alreadyInFlight.push(inFlight);
+    inFlight += 1;
+    seen.most = Math.max(seen.most, inFlight);
+    // Scheduled before the fake's own delay, so it runs before the answer is sent.
+    setTimeout(() => (inFlight -= 1), latencyMs);
+    return undefined;
+  };
+  return seen;
+}
+
+/** `count` persons never seen before, as one `_entities` request (one loader batch). */
+function personEntities(target: TestServer, count: number): Promise<GraphQLResponse> {
+  const representations = Array.from({ length: count }, () => ({ __typename: 'Person', id: String(personId()) }));
+  return target.query('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Person { id } } }', { r: representations });
+}
 
 test('the limiter window keeps every sliding minute within the budget', () => {
   expect(limiterWindow(120)).toEqual({ points: 9, seconds: 5 });
@@ -103,6 +131,16 @@ describe('HelpCrunch: a budget per account', () => {
     expect(upstreams.helpcrunch.fake.calls).toHaveLength(18);
   });
 
+  test('unset, HELPCRUNCH_CONCURRENCY lets a whole limiter window (9 for 120 a minute) be in flight at once', async () => {
+    const replica = await server(upstreams, { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120' });
+    const seen = watchInFlight(upstreams.helpcrunch.fake, 200);
+    const responses = await burst([replica], 9);
+
+    expect(responses.every((response) => response.body.errors === undefined)).toBe(true);
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(9);
+    expect(seen.most).toBe(9);
+  });
+
   test('a 429 with a Retry-After that fits the wait budget is retried once after it', async () => {
     const replica = await server(upstreams);
     const id = customerId();
@@ -165,6 +203,47 @@ describe('CoMagic: the points budget it reports', () => {
       id: 1,
       error: { code: -32029, message: `Limit per ${per} has been exceeded`, data: { mnemonic: 'limit_exceeded', metadata: { limits: reported } } },
     },
+  });
+
+  test('unset, COMAGIC_CONCURRENCY leaves persons to the budget: after one probe, the other 19 of 20 go at once', async () => {
+    const replica = await server(upstreams);
+    const seen = watchInFlight(upstreams.comagic.fake, 100);
+    const { body } = await personEntities(replica, 20);
+
+    expect(body.errors).toBeUndefined();
+    expect(body.data?._entities).toHaveLength(20);
+    expect(comagicCalls(upstreams)).toEqual(Array(20).fill('get.person_visitors'));
+    // The first call of a fresh server went alone, and the others only once it had answered.
+    expect(seen.alreadyInFlight[0]).toBe(0);
+    expect(seen.alreadyInFlight[1]).toBe(0);
+    expect(seen.most).toBe(19);
+  });
+
+  test('the probe: a fresh server sends one call, then no more than the minute_remaining it reported', async () => {
+    // This fake allows 4 points a minute: the first answer reports minute_remaining 3.
+    const limitedUpstreams = await startUpstreams({ comagicMinuteLimit: 4 });
+    try {
+      const replica = await server(limitedUpstreams);
+      const seen = watchInFlight(limitedUpstreams.comagic.fake, 100);
+      const { body } = await personEntities(replica, 20);
+
+      const calls = limitedUpstreams.comagic.fake.calls;
+      expect(calls).toHaveLength(4);
+      expect(seen.alreadyInFlight).toEqual([0, 0, 1, 2]);
+      expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(95);
+      // The other 16 were held back, and the fake never had to answer limit_exceeded.
+      const errors = body.errors ?? [];
+      expect(errors).toHaveLength(16);
+      for (const error of errors) {
+        expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'comagic' } });
+        expect(error.extensions!.upstream).not.toHaveProperty('code');
+        expect(error.extensions!.retryAfter).toBeGreaterThan(50);
+        expect(error.extensions!.retryAfter).toBeLessThanOrEqual(60);
+      }
+      expect(body.data?._entities.filter((entity: unknown) => entity !== null)).toHaveLength(4);
+    } finally {
+      await limitedUpstreams.close();
+    }
   });
 
   test('minute_remaining: 0 holds further calls instead of sending them to fail', async () => {
@@ -240,5 +319,106 @@ describe('CoMagic: the points budget it reports', () => {
     const { body } = await replica.query(`{ person(id: "${id}") { id } }`);
     expect(body).toEqual({ data: { person: { id: String(id) } } });
     expect(comagicCalls(upstreams)).toHaveLength(2);
+  });
+});
+
+describe('CoMagic: the points budget before and between what answers tell', () => {
+  const limits = (minuteRemaining: number, minuteReset = 30) => ({
+    day_limit: 10000,
+    day_remaining: 9000,
+    day_reset: 50000,
+    minute_limit: 120,
+    minute_remaining: minuteRemaining,
+    minute_reset: minuteReset,
+  });
+
+  /** An acquire whose outcome can be looked at without awaiting it. */
+  function acquire(budget: PointsBudget, maxWaitMs = 2_000) {
+    const outcome: { release?: Release; error?: unknown } = {};
+    budget.acquire(maxWaitMs).then(
+      (release) => (outcome.release = release),
+      (error: unknown) => (outcome.error = error),
+    );
+    return outcome;
+  }
+  const settle = () => jest.advanceTimersByTimeAsync(0);
+
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('while the budget is unknown one call goes; the next goes once it has settled, and what it told governs', async () => {
+    const budget = new PointsBudget();
+    const calls = [acquire(budget), acquire(budget), acquire(budget), acquire(budget)];
+    await settle();
+    expect(calls.map((call) => call.release !== undefined)).toEqual([true, false, false, false]);
+
+    // The probe failed (or was answered without limits): it told nothing, so the next call probes.
+    calls[0]!.release!();
+    await settle();
+    expect(calls.map((call) => call.release !== undefined)).toEqual([true, true, false, false]);
+
+    // Its answer tells the points: the others go at once, before it has even settled.
+    budget.observe(limits(100));
+    await settle();
+    expect(calls.every((call) => call.release !== undefined)).toBe(true);
+  });
+
+  test('a call held behind the probe for its maxWaitMs is sent anyway: an unknown budget is not a used-up one', async () => {
+    const budget = new PointsBudget();
+    const probe = acquire(budget);
+    const held = acquire(budget, 500);
+    await jest.advanceTimersByTimeAsync(499);
+    expect([probe.release !== undefined, held.release !== undefined]).toEqual([true, false]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(held.release).toBeDefined();
+    expect(held.error).toBeUndefined();
+  });
+
+  test('calls held behind the probe that cannot wait for a reset it reports fail at once as RATE_LIMITED with retryAfter', async () => {
+    const budget = new PointsBudget();
+    const probe = acquire(budget);
+    const held = [acquire(budget), acquire(budget), acquire(budget)];
+    await settle();
+    budget.observe(limits(2, 30));
+    probe.release!();
+    await settle();
+    expect(held.map((call) => call.release !== undefined)).toEqual([true, true, false]);
+    const error = held[2]!.error as UpstreamError;
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', heldBack: true, retryAfter: 30 });
+  });
+
+  test('an answer within the window known never gives back points spent since: it may not count calls still in flight', async () => {
+    const budget = new PointsBudget();
+    const probe = acquire(budget);
+    await settle();
+    budget.observe(limits(3));
+    probe.release!();
+    const sent = [acquire(budget), acquire(budget), acquire(budget)];
+    await settle();
+    expect(sent.every((call) => call.release !== undefined)).toBe(true);
+
+    // The first of the three answers before the upstream has counted the other two.
+    budget.observe(limits(2, 29));
+    const next = acquire(budget);
+    await settle();
+    expect(next.error).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 30 });
+  });
+
+  test('once what an answer told has reset, the budget is unknown again and one call probes it', async () => {
+    const budget = new PointsBudget();
+    const probe = acquire(budget);
+    await settle();
+    budget.observe(limits(0, 1));
+    probe.release!();
+
+    const waiting = [acquire(budget), acquire(budget)];
+    await jest.advanceTimersByTimeAsync(999);
+    expect(waiting.map((call) => call.release !== undefined)).toEqual([false, false]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(waiting.map((call) => call.release !== undefined)).toEqual([true, false]);
+    budget.observe(limits(120, 60));
+    await settle();
+    expect(waiting[1]!.release).toBeDefined();
   });
 });

@@ -20,13 +20,20 @@ export function budgetUsedUp(service: UpstreamService, message: string, waitMs: 
   return new UpstreamError('RATE_LIMITED', message, { service }, { retryAfter: retryAfterSeconds(waitMs), heldBack: true });
 }
 
+/** Tells a throttle that a call it let through has settled: answered, failed or never sent. */
+export type Release = () => void;
+
+/** For a throttle that need not know when a call has settled. */
+export const NO_RELEASE: Release = () => undefined;
+
 /** What stands between a call and an account's rate limit. */
 export interface Throttle {
   /**
-   * Resolves when one more call may be sent. Waits at most `maxWaitMs`; past that it
-   * throws a held-back RATE_LIMITED error with `retryAfter`.
+   * Resolves when one more call may be sent, to the release to call once that call has
+   * settled. Waits at most `maxWaitMs`; past that it throws a held-back RATE_LIMITED error
+   * with `retryAfter`.
    */
-  acquire(maxWaitMs: number): Promise<void>;
+  acquire(maxWaitMs: number): Promise<Release>;
   /** The upstream itself answered "rate limited": hold the next calls back for a while. */
   holdOff(retryAfterSeconds: number | undefined): void;
 }
@@ -35,7 +42,7 @@ export interface CallPolicyOptions extends UpstreamPolicyConfig {
   service: UpstreamService;
   /** Names the account in logs: a credential fingerprint, never the credential. */
   account: string;
-  /** How many attempts may be in flight at once. */
+  /** How many attempts may be in flight at once (the throttle may let fewer through). */
   concurrency: number;
   throttle: Throttle;
   logger: Logger;
@@ -149,8 +156,9 @@ export class CallPolicy {
       throw new BrokenCircuitError();
     }
     const waitStarted = performance.now();
+    let release: Release;
     try {
-      await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
+      release = await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
     } finally {
       metrics.rateLimitWait.observe({ service }, (performance.now() - waitStarted) / 1000);
     }
@@ -178,6 +186,9 @@ export class CallPolicy {
         this.options.throttle.holdOff(error.retryAfter);
       }
       throw error;
+    } finally {
+      // After holdOff, so that calls waiting on this one see what its answer told.
+      release();
     }
   }
 

@@ -9,7 +9,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { UpstreamService } from '../errors';
 import type { Logger } from '../logger';
-import { budgetUsedUp, type Throttle } from './callPolicy';
+import { budgetUsedUp, NO_RELEASE, type Release, type Throttle } from './callPolicy';
 
 export interface RequestRateLimiterOptions {
   service: UpstreamService;
@@ -87,18 +87,19 @@ export class RequestRateLimiter {
     };
   }
 
-  private async acquire(account: string, maxWaitMs: number): Promise<void> {
+  /** Calls are counted as they are sent, so a call's end tells this budget nothing. */
+  private async acquire(account: string, maxWaitMs: number): Promise<Release> {
     const giveUpAt = Date.now() + maxWaitMs;
     for (;;) {
       let rejection: RateLimiterRes;
       try {
         await this.limiter.consume(account);
-        return;
+        return NO_RELEASE;
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) {
           // Both stores failed: better one call too many than none at all.
           this.options.logger.warn({ err: error }, 'rate limiter failed; sending without it');
-          return;
+          return NO_RELEASE;
         }
         rejection = error;
       }
