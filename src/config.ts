@@ -18,6 +18,8 @@ export interface Config {
    * `X-CoMagic-Access-Token` (one tenant per credential), replacing the configured ones.
    */
   allowCredentialHeaders: boolean;
+  /** Whether `/metrics` is served and every GraphQL request counted there. */
+  metricsEnabled: boolean;
   http: {
     /** Larger request bodies are refused with 413 before they are parsed. */
     bodyLimitBytes: number;
@@ -180,6 +182,7 @@ const envSchema = z.object({
     .transform((value) => value || 'info')
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   ALLOW_CREDENTIAL_HEADERS: boolean(false),
+  METRICS_ENABLED: boolean(true),
   REQUEST_BODY_LIMIT_BYTES: integer(1_024, 100 * 1_048_576, 1_048_576),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
   PERSISTED_QUERY_TTL_SECONDS: integer(1, 86_400 * 30, 86_400),
@@ -279,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isProduction,
     logLevel: e.LOG_LEVEL,
     allowCredentialHeaders: e.ALLOW_CREDENTIAL_HEADERS,
+    metricsEnabled: e.METRICS_ENABLED,
     http: { bodyLimitBytes: e.REQUEST_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     persistedQueryTtlSeconds: e.PERSISTED_QUERY_TTL_SECONDS,
     graphql: {

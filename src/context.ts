@@ -2,6 +2,7 @@ import type { RedisClientType } from '@keyv/redis';
 import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import { cacheScope, credentialFingerprint, type EntityCache } from './cache/entityCache';
+import type { CacheableAnswer } from './cache/responseCache';
 import { StaleEntities } from './cache/staleData';
 import { PointsBudget } from './comagic/budget';
 import { CoMagicClient } from './comagic/client';
@@ -152,8 +153,8 @@ export interface Context {
   customers: CustomerLoader;
   persons: PersonLoaders['persons'];
   visitors: PersonLoaders['visitors'];
-  /** Scopes the response cache to the credentials that produced the data. */
-  cacheScopes: string[];
+  /** Filled in when the answer may be stored in the response cache. */
+  cacheable: CacheableAnswer;
   /** Response-cache lifetime of a "not found". */
   notFoundTtlSeconds: number;
   /** What the request's log line says of it. */
@@ -170,19 +171,26 @@ export interface RequestOptions {
   summary: RequestSummary;
   log: Logger;
   credentials: Credentials;
+  cacheable: CacheableAnswer;
 }
 
-export function createContext(services: Services, { requestId, summary, log, credentials }: RequestOptions): Context {
+/** The scopes of the accounts a request is served with: the response cache keeps their answers apart. */
+export function cacheScopes(services: Services, credentials: Credentials): string[] {
+  const scopes: string[] = [];
+  if (credentials.helpcrunchApiKey) scopes.push(services.helpcrunch(credentials.helpcrunchApiKey).scope);
+  if (credentials.comagicAccessToken) scopes.push(services.comagic(credentials.comagicAccessToken).scope);
+  return scopes;
+}
+
+export function createContext(services: Services, { requestId, summary, log, credentials, cacheable }: RequestOptions): Context {
   const { entityCache } = services;
   const call = { requestId, upstreamCalls: summary.upstreamCalls };
   const request = { call, stale: new StaleEntities(), metrics: services.metrics };
-  const cacheScopes: string[] = [];
 
   let customers: CustomerLoader;
   if (credentials.helpcrunchApiKey) {
     const helpcrunch = services.helpcrunch(credentials.helpcrunchApiKey);
     customers = createCustomerLoader(helpcrunch.client, entityCache, helpcrunch.scope, request);
-    cacheScopes.push(helpcrunch.scope);
   } else {
     customers = refusing(noCredential('helpcrunch', 'HELPCRUNCH_API_KEY', 'X-HelpCrunch-Api-Key'));
   }
@@ -191,7 +199,6 @@ export function createContext(services: Services, { requestId, summary, log, cre
   if (credentials.comagicAccessToken) {
     const comagic = services.comagic(credentials.comagicAccessToken);
     persons = createPersonLoaders(comagic.client, entityCache, comagic.scope, request);
-    cacheScopes.push(comagic.scope);
   } else {
     const error = noCredential('comagic', 'COMAGIC_ACCESS_TOKEN', 'X-CoMagic-Access-Token');
     persons = { persons: refusing(error), visitors: refusing(error) };
@@ -200,7 +207,7 @@ export function createContext(services: Services, { requestId, summary, log, cre
   return {
     customers,
     ...persons,
-    cacheScopes,
+    cacheable,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
     summary,
     log,

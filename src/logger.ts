@@ -25,6 +25,9 @@ const CREDENTIAL_PATHS = [
 /**
  * JSON logs, on stdout unless a destination is given. Credentials are never passed to the
  * logger; the redact paths are a second guard for the places that could carry them.
+ * Stdout is written asynchronously: lines logged while a write is under way go out together
+ * in the next one, instead of one blocking write per line (pino still writes what is left
+ * when the process exits).
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
@@ -35,5 +38,5 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       censor: '[REDACTED]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

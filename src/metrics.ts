@@ -1,6 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamService } from './errors';
 
+/** Past this many distinct operation names, new ones are counted as `other`. */
+const MAX_OPERATION_NAMES = 200;
+
 /** How a circuit breaker stands, as the `contact_graph_upstream_circuit_state` gauge reports it. */
 export const CIRCUIT_STATE = { closed: 0, open: 1, halfOpen: 2 } as const;
 
@@ -97,6 +100,23 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'contact_graph_' });
+  }
+
+  private readonly operationNames = new Set<string>();
+
+  /**
+   * The `operation` label of an operation name: `anonymous` without one, `other` for a name
+   * that is not a GraphQL name or comes after the first 200, so a client cannot grow the
+   * series without bound.
+   */
+  operationLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (!/^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name)) return 'other';
+    if (!this.operationNames.has(name)) {
+      if (this.operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+      this.operationNames.add(name);
+    }
+    return name;
   }
 
   /** Drops the per-account series of an account no longer kept in memory. */

@@ -1,24 +1,24 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
-import { expressMiddleware } from '@as-integrations/express5';
-import cors from 'cors';
-import express from 'express';
+import { createHash } from 'node:crypto';
+import { printSchema } from 'graphql';
 import { EntityCache } from './cache/entityCache';
 import { persistedQueryCache } from './cache/persistedQueries';
+import { cacheableAnswerPlugin, ResponseCache } from './cache/responseCache';
 import { staleDataPlugin } from './cache/staleData';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
-import { createContext, createServices, type Context } from './context';
+import { cacheScopes, createContext, createServices, type Context } from './context';
 import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
 import { formatError } from './graphqlErrors';
-import { bodyErrorHandler } from './http/bodyErrors';
+import { httpFront, sendJson } from './http/front';
+import { graphqlRoute } from './http/graphql';
 import { requestLog, requestSummary } from './http/requestLog';
 import { KnownOperationTypesRule } from './knownOperationTypes';
 import type { Logger } from './logger';
@@ -61,15 +61,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     metrics,
   });
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  const httpServer = createServer();
   const { introspection, landingPage } = config.graphql;
   const limits = queryLimits(config.graphql, { introspection });
   // Registered by one replica, known to all: the hashes live in the shared cache (a miss when it fails).
   const persistedQueries = { cache: persistedQueryCache(store.layer('apq')), ttl: config.persistedQueryTtlSeconds };
+  const schema = buildSchema();
+  // An answer depends on the schema and the limits it passed: a deploy changing either starts afresh.
+  const answersVersion = createHash('sha256').update(printSchema(schema)).update(JSON.stringify(config.graphql)).digest('hex').slice(0, 16);
+  const responseCache = new ResponseCache(store.layer('response'), answersVersion);
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema,
     nodeEnv: config.nodeEnv,
     introspection,
     includeStacktraceInErrorResponses: !config.isProduction,
@@ -85,13 +87,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
       ApolloServerPluginCacheControl({ defaultMaxAge: config.cache.ttlSeconds }),
       staleDataPlugin(),
-      ApolloServerPluginResponseCache({
-        cache: store.layer('response'),
-        // Data fetched with one account's credentials is never served to another.
-        extraCacheKeyData: async ({ contextValue }) => contextValue.cacheScopes,
-      }),
+      cacheableAnswerPlugin(),
       landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
-      graphqlMetricsPlugin(metrics),
+      ...(config.metricsEnabled ? [graphqlMetricsPlugin(metrics)] : []),
       requestSummaryPlugin(),
       errorLogPlugin(),
       ...limits.plugins,
@@ -100,41 +98,59 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await apollo.start();
 
   let stopping = false;
-  app.use(requestLog(logger));
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/ready', async (_req, res) => {
-    if (stopping) return void res.status(503).json({ status: 'stopping' });
+  const ready = async () => {
+    if (stopping) return { status: 503, body: { status: 'stopping' } };
     try {
       await store.ping();
-      res.json({ status: 'ready', cache: store.kind });
+      return { status: 200, body: { status: 'ready', cache: store.kind } };
     } catch {
-      res.status(503).json({ status: 'not ready', cache: store.kind, reason: 'the cache does not answer' });
+      return { status: 503, body: { status: 'not ready', cache: store.kind, reason: 'the cache does not answer' } };
     }
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.use(
-    '/graphql',
-    (req, _res, next) => {
-      requestSummary(req);
-      next();
-    },
-    // Browsers may read the request id, to quote it when something went wrong.
-    cors({ exposedHeaders: ['X-Request-Id'] }),
-    express.json({ limit: config.http.bodyLimitBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
-        if (config.allowCredentialHeaders) res.append('vary', Object.values(CREDENTIAL_HEADERS));
-        const credentials = requestCredentials(req.headers, services.defaults, config.allowCredentialHeaders);
-        return createContext(services, { requestId: String(req.id), summary: requestSummary(req), log: req.log, credentials });
+  };
+  const credentialsOf = (headers: IncomingHttpHeaders) =>
+    requestCredentials(headers, services.defaults, config.allowCredentialHeaders);
+  httpServer.on(
+    'request',
+    httpFront({
+      requestLog: requestLog(logger),
+      get: {
+        '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+        '/ready': async (_req, res) => {
+          const { status, body } = await ready();
+          sendJson(res, status, body);
+        },
+        ...(config.metricsEnabled && {
+          '/metrics': async (_req, res) => {
+            res.setHeader('content-type', metrics.registry.contentType);
+            res.end(await metrics.registry.metrics());
+          },
+        }),
       },
+      graphql: graphqlRoute({
+        apollo,
+        bodyLimitBytes: config.http.bodyLimitBytes,
+        responseCache,
+        metrics: config.metricsEnabled ? metrics : undefined,
+        // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
+        headers: config.allowCredentialHeaders ? { vary: Object.values(CREDENTIAL_HEADERS).join(', ') } : {},
+        scopesOf: (headers) => {
+          try {
+            return cacheScopes(services, credentialsOf(headers));
+          } catch {
+            return undefined;
+          }
+        },
+        createContext: async (req, cacheable) =>
+          createContext(services, {
+            requestId: String(req.id),
+            summary: requestSummary(req),
+            log: req.log,
+            credentials: credentialsOf(req.headers),
+            cacheable,
+          }),
+      }),
     }),
   );
-  app.use(bodyErrorHandler(config.http.bodyLimitBytes));
 
   httpServer.listen(config.port, config.host);
   await once(httpServer, 'listening');
@@ -149,6 +165,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       stopping = true;
       await apollo.stop();
+      // Writes behind the last answers land before the store closes.
+      await Promise.all([entityCache.settled(), responseCache.settled()]);
       await Promise.all([store.close(), services.close(), upstreams.close()]);
     },
   };

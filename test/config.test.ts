@@ -23,6 +23,7 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     isProduction: false,
     logLevel: 'info',
     allowCredentialHeaders: false,
+    metricsEnabled: true,
     http: { bodyLimitBytes: 1_048_576, shutdownTimeoutMs: 10_000 },
     persistedQueryTtlSeconds: 86_400,
     graphql: {
@@ -66,6 +67,7 @@ test('every variable is read', () => {
     NODE_ENV: 'production',
     LOG_LEVEL: 'debug',
     ALLOW_CREDENTIAL_HEADERS: 'true',
+    METRICS_ENABLED: 'false',
     REQUEST_BODY_LIMIT_BYTES: '65536',
     SHUTDOWN_TIMEOUT_MS: '2500',
     PERSISTED_QUERY_TTL_SECONDS: '600',
@@ -103,6 +105,7 @@ test('every variable is read', () => {
     isProduction: true,
     logLevel: 'debug',
     allowCredentialHeaders: true,
+    metricsEnabled: false,
     http: { bodyLimitBytes: 65_536, shutdownTimeoutMs: 2_500 },
     persistedQueryTtlSeconds: 600,
     graphql: { introspection: true, landingPage: false, maxDepth: 6, maxCost: 900, maxAliases: 3, maxTokens: 400, maxDirectives: 5 },

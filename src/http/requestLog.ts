@@ -15,7 +15,7 @@ export interface RequestSummary {
   errors: string[];
   /** The limit that refused the operation, for QUERY_TOO_COMPLEX. */
   limit?: string;
-  /** Whether a query was answered from the response cache. */
+  /** Whether the response cache had the answer, when it was asked. */
   responseCache?: 'hit' | 'miss';
   /** HTTP requests sent upstream for it, retries included. */
   upstreamCalls: Record<UpstreamService, number>;
@@ -35,6 +35,13 @@ export function requestSummary(req: IncomingMessage): RequestSummary {
     summaries.set(req, summary);
   }
   return summary;
+}
+
+/** Longest operation name a log line repeats; the client chooses it. */
+const MAX_OPERATION_NAME = 100;
+
+export function nameOperation(summary: RequestSummary, name: string | undefined): void {
+  if (name) summary.operationName = name.slice(0, MAX_OPERATION_NAME);
 }
 
 /** Adds the codes a request answered with to its summary, each once. */

@@ -4,26 +4,15 @@ import { errorCode, errorOrigin, failureOrigins, PERSISTED_QUERY_NOT_FOUND } fro
 import type { Metrics } from '../metrics';
 import { operationNameOf } from './operationName';
 
-/** Past this many distinct operation names, new ones are counted as `other`, so a client cannot grow the series without bound. */
-const MAX_OPERATION_NAMES = 200;
-
 /**
  * Counts operations by outcome and their errors by code and origin (the code the client
- * sees), and response-cache lookups. An operation is an `error` only when this server or an
+ * sees). Answers served from the response cache never reach Apollo: the HTTP front counts
+ * them, and the lookups. An operation is an `error` only when this server or an
  * upstream failed it; the client's mistakes are `client_error`, and an APQ hash the server
  * does not know yet (the first step of the protocol) is no error at all.
  */
 export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
-  const seen = new Set<string>();
-  const operationLabel = (name: string | null | undefined): string => {
-    if (!name) return 'anonymous';
-    if (!/^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name)) return 'other';
-    if (!seen.has(name)) {
-      if (seen.size >= MAX_OPERATION_NAMES) return 'other';
-      seen.add(name);
-    }
-    return name;
-  };
+  const operationLabel = (name: string | undefined) => metrics.operationLabel(name);
   const countError = (operation: string, code: string) => {
     if (code !== PERSISTED_QUERY_NOT_FOUND) metrics.graphqlErrors.inc({ operation, code, origin: errorOrigin(code) });
   };
@@ -41,13 +30,10 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
           for (const error of requestContext.errors) countError(operation, errorCode(error));
         },
         async willSendResponse(requestContext) {
-          const { response, operation, metrics: requestMetrics } = requestContext;
+          const { response } = requestContext;
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const outcome = outcomeOf(errors.map((error) => String(error.extensions?.code)));
           metrics.graphqlRequests.inc({ operation: operationLabel(operationNameOf(requestContext)), outcome });
-          if (operation?.operation === 'query') {
-            metrics.cacheLookups.inc({ layer: 'response', result: requestMetrics.responseCacheHit ? 'hit' : 'miss' });
-          }
         },
       };
     },

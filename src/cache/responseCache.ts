@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { LRUCache } from 'lru-cache';
+import { MAX_PERSISTED_QUERY_BYTES } from './persistedQueries';
+
+/** A whole answer, as it was written to the client the first time. */
+export interface CachedResponse {
+  /** The response body, byte for byte. */
+  body: string;
+  /** The `Cache-Control` header the answer went out with (`max-age=60, public`). */
+  cacheControl: string;
+  /** The operation's name as Apollo resolved it, for logs and metrics. */
+  operationName: string | undefined;
+  /** When it was stored (ms since epoch): the `Age` header counts from here. */
+  storedAt: number;
+  /** When it expires (ms since epoch): its `max-age` after `storedAt`. */
+  expiresAt: number;
+}
+
+/** What a GraphQL request says of itself, before anything has parsed its document. */
+export interface GraphQLParams {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+/** What the Apollo plugin learns of an answer that may be cached: set only when it may. */
+export interface CacheableAnswer {
+  maxAgeSeconds?: number;
+  operationName?: string;
+}
+
+/** How many answers each replica keeps in its own memory, in front of the shared store. */
+const LOCAL_MAX_BYTES = 32 * 1_048_576;
+
+/**
+ * Whole GraphQL answers, stored as the bytes that went out, so that a hit is served
+ * without Apollo's pipeline: no parsing, validation or execution. What may be stored is
+ * what Apollo's response-cache plugin would store: a query answered with data and no
+ * errors whose `@cacheControl` policy is public with a max-age (an answer served stale is
+ * `maxAge: 0`, so never). The key holds everything the answer depends on: the schema and
+ * the query limits this replica runs with, the credential scopes, the document (by its
+ * SHA-256, which is also how an APQ request names it), the operation name and the variables.
+ * A request whose key cannot be told (no document, malformed credentials) is never served
+ * from here.
+ *
+ * Entries live in the shared store (Redis, for every replica) for their max-age, and the
+ * most recent ones also in this replica's memory: an entry never changes once stored, so a
+ * local copy is as good as the shared one until it expires.
+ */
+export class ResponseCache {
+  private readonly local = new LRUCache<string, CachedResponse>({
+    maxSize: LOCAL_MAX_BYTES,
+    sizeCalculation: (entry) => entry.body.length + entry.cacheControl.length + 64,
+  });
+  private readonly writing = new Set<Promise<void>>();
+
+  /**
+   * @param shared the store every replica reads (a miss when it fails)
+   * @param version what else the answers depend on: changes of schema or limits start afresh
+   */
+  constructor(
+    private readonly shared: KeyValueCache<string>,
+    private readonly version: string,
+  ) {}
+
+  /**
+   * The key of a request, or undefined when it names no document (Apollo will refuse it).
+   * A request sending only an APQ hash has the key of the full query it stands for.
+   */
+  keyOf(params: GraphQLParams, scopes: readonly string[]): string | undefined {
+    const document = documentIdOf(params);
+    if (document === undefined) return undefined;
+    const { operationName = null, variables = null } = params;
+    return createHash('sha256')
+      .update(JSON.stringify([this.version, scopes, document, operationName, variables]))
+      .digest('base64url');
+  }
+
+  async get(key: string, now = Date.now()): Promise<CachedResponse | undefined> {
+    const local = this.local.get(key);
+    if (local) {
+      if (local.expiresAt > now) return local;
+      this.local.delete(key);
+    }
+    const text = await this.shared.get(key);
+    if (text === undefined) return undefined;
+    const entry = parseEntry(text);
+    if (!entry || entry.expiresAt <= now) return undefined;
+    this.local.set(key, entry, { ttl: entry.expiresAt - now });
+    return entry;
+  }
+
+  /** Stores an answer for its max-age; the shared write is not waited for. */
+  set(key: string, answer: { body: string; cacheControl: string; operationName: string | undefined; maxAgeSeconds: number }, now = Date.now()): void {
+    const entry: CachedResponse = {
+      body: answer.body,
+      cacheControl: answer.cacheControl,
+      operationName: answer.operationName,
+      storedAt: now,
+      expiresAt: now + answer.maxAgeSeconds * 1000,
+    };
+    this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
+    const write = this.shared.set(key, JSON.stringify(entry), { ttl: answer.maxAgeSeconds }).catch(() => undefined);
+    this.writing.add(write);
+    void write.finally(() => this.writing.delete(write));
+  }
+
+  /** Resolves once every shared write started so far has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.writing]);
+  }
+}
+
+/**
+ * What names the document: the SHA-256 of its text, given or computed. A document too long
+ * to be registered for APQ is not named, so its answers are not stored: a request that
+ * sends only its hash must keep hearing that the hash is unknown.
+ */
+function documentIdOf({ query, extensions }: GraphQLParams): string | undefined {
+  if (typeof query === 'string') {
+    if (query.length > MAX_PERSISTED_QUERY_BYTES / 4 && Buffer.byteLength(query) > MAX_PERSISTED_QUERY_BYTES) return undefined;
+    return createHash('sha256').update(query).digest('hex');
+  }
+  const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery;
+  return typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash.toLowerCase() : undefined;
+}
+
+function parseEntry(text: string): CachedResponse | undefined {
+  try {
+    const entry = JSON.parse(text) as Partial<CachedResponse> | null;
+    if (typeof entry?.body !== 'string' || typeof entry.cacheControl !== 'string') return undefined;
+    if (typeof entry.storedAt !== 'number' || typeof entry.expiresAt !== 'number') return undefined;
+    const operationName = typeof entry.operationName === 'string' ? entry.operationName : undefined;
+    return { body: entry.body, cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Tells the HTTP front whether the answer Apollo is about to send may be cached, in the
+ * `cacheable` object of the request's context: a query, with data and no errors, whose
+ * overall cache policy is public with a max-age above zero.
+ */
+export function cacheableAnswerPlugin<TContext extends { cacheable: CacheableAnswer }>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation, operationName, response, overallCachePolicy, contextValue }) {
+          if (operation?.operation !== 'query' || response.body.kind !== 'single') return;
+          const { data, errors } = response.body.singleResult;
+          const policy = overallCachePolicy.policyIfCacheable();
+          if (errors || !data || !policy || policy.scope === 'PRIVATE') return;
+          contextValue.cacheable.maxAgeSeconds = policy.maxAge;
+          contextValue.cacheable.operationName = operationName ?? undefined;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { HttpLogger } from 'pino-http';
+import { BodyError } from './body';
+import { recordErrorCodes, requestSummary } from './requestLog';
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface FrontOptions {
+  /** Logs each request's line, and gives it its id and `req.log`. */
+  requestLog: HttpLogger<IncomingMessage, ServerResponse>;
+  /** The GraphQL endpoint, at `/graphql` (and `/graphql/`). */
+  graphql: Route;
+  /** Plain GET routes (`/health`, `/ready`, `/metrics`); HEAD is answered as GET. */
+  get: Record<string, Route>;
+}
+
+/**
+ * The whole HTTP surface, on `node:http` alone: the request log and id, the GraphQL
+ * endpoint and the probes. Anything else is a JSON 404 (or 405 for a probe asked with the
+ * wrong method). A body this server will not read is answered as a GraphQL error with its
+ * status; anything unexpected is a 500 with no detail, logged with its stack on the request's line.
+ */
+export function httpFront({ requestLog, graphql, get }: FrontOptions): RequestListener {
+  return (req, res) => {
+    requestLog(req, res);
+    const path = pathOf(req.url);
+    let route: Route;
+    if (path === '/graphql' || path === '/graphql/') {
+      requestSummary(req);
+      route = graphql;
+    } else if (Object.hasOwn(get, path)) {
+      route = req.method === 'GET' || req.method === 'HEAD' ? get[path]! : methodNotAllowed;
+    } else {
+      route = notFound;
+    }
+    Promise.resolve()
+      .then(() => route(req, res))
+      .catch((error: unknown) => answerFailure(req, res, error));
+  };
+}
+
+/** The path of a request target, without its query string. */
+export function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** Sends a JSON body with its length; nothing more is written to the response. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** Answers with one GraphQL-shaped error, and tells the request's log line its code. */
+export function sendError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): void {
+  recordErrorCodes(requestSummary(req), [code]);
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+const notFound: Route = (req, res) => sendJson(res, 404, { error: `Nothing at ${req.method} ${pathOf(req.url)}; GraphQL is served at /graphql` });
+
+const methodNotAllowed: Route = (req, res) => {
+  res.setHeader('allow', 'GET, HEAD');
+  sendJson(res, 405, { error: `${pathOf(req.url)} answers GET and HEAD only` });
+};
+
+function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (error instanceof BodyError) {
+    if (!res.headersSent) return sendError(req, res, error.status, error.code, error.message);
+    return void res.end();
+  }
+  // pino-http logs the request's line at error level, with this error and its stack.
+  res.err = error instanceof Error ? error : new Error(String(error));
+  if (res.headersSent) return void res.destroy();
+  sendError(req, res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+}

@@ -1,0 +1,159 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import cors from 'cors';
+import type { CacheableAnswer, CachedResponse, GraphQLParams, ResponseCache } from '../cache/responseCache';
+import type { Context } from '../context';
+import type { Metrics } from '../metrics';
+import { mediaTypeOf, parseJsonBody, readBody } from './body';
+import { sendJson, type Route } from './front';
+import { nameOperation, requestSummary, type RequestSummary } from './requestLog';
+
+export interface GraphQLRouteOptions {
+  apollo: ApolloServer<Context>;
+  bodyLimitBytes: number;
+  responseCache: ResponseCache;
+  /** Where each answer and cache lookup is counted; undefined when metrics are off. */
+  metrics: Metrics | undefined;
+  /**
+   * The cache scopes of the credentials a request is served with, or undefined when its
+   * credential headers are malformed (Apollo then refuses it while building the context).
+   */
+  scopesOf(headers: IncomingHttpHeaders): string[] | undefined;
+  createContext(req: IncomingMessage, cacheable: CacheableAnswer): Promise<Context>;
+  /** Headers every GraphQL answer carries (`Vary` on the credential headers, when they are allowed). */
+  headers: Record<string, string>;
+}
+
+/** Answers that ask for Apollo's inline trace, for a router's field-level statistics: never served from bytes. */
+const TRACE_HEADER = 'apollo-federation-include-trace';
+/** Content types a browser may send cross-site without a preflight: such a request must prove it is not a CSRF. */
+const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+const PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
+
+/**
+ * `/graphql`: a cached answer is written as the bytes it was stored as, with no parsing,
+ * validation or execution (its key names the document, variables and credentials, and
+ * only what passed every check and was cacheable was stored); everything else goes
+ * through Apollo Server (`executeHTTPGraphQLRequest`), and what it answers cacheably is
+ * stored. Both paths count the operation and the cache lookup alike, and say the same in
+ * the request's log line.
+ */
+export function graphqlRoute(options: GraphQLRouteOptions): Route {
+  const { apollo, responseCache, metrics } = options;
+  // Browsers may read the request id, to quote it when something went wrong.
+  const corsHeaders = cors({ exposedHeaders: ['X-Request-Id'] });
+
+  return async (req, res) => {
+    // With fixed options the cors middleware decides at once: it answers a preflight itself,
+    // and hands any other request on.
+    let answeredPreflight = true;
+    corsHeaders(req, res, () => {
+      answeredPreflight = false;
+    });
+    if (answeredPreflight) return;
+    for (const [name, value] of Object.entries(options.headers)) res.setHeader(name, value);
+
+    const summary = requestSummary(req);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const search = searchOf(req.url);
+    const body = method === 'POST' ? await postBody(req, options.bodyLimitBytes) : undefined;
+    const params = method === 'POST' ? body : method === 'GET' ? paramsOfSearch(search) : undefined;
+
+    const key = mayServeFromCache(req.headers) && isParams(params) ? keyOf(params, req.headers) : undefined;
+    if (key !== undefined) {
+      const hit = await responseCache.get(key);
+      metrics?.cacheLookups.inc({ layer: 'response', result: hit ? 'hit' : 'miss' });
+      summary.responseCache = hit ? 'hit' : 'miss';
+      if (hit) return sendCached(res, hit, summary);
+    }
+
+    const cacheable: CacheableAnswer = {};
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers: headerMapOf(req.headers), search, body };
+    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.createContext(req, cacheable) });
+
+    for (const [name, value] of answer.headers) res.setHeader(name, value);
+    const status = answer.status ?? 200;
+    if (answer.body.kind === 'complete') {
+      sendJson(res, status, answer.body.string);
+      const cacheControl = answer.headers.get('cache-control');
+      if (key !== undefined && status === 200 && cacheable.maxAgeSeconds && cacheControl) {
+        responseCache.set(key, {
+          body: answer.body.string,
+          cacheControl,
+          operationName: cacheable.operationName,
+          maxAgeSeconds: cacheable.maxAgeSeconds,
+        });
+      }
+      return;
+    }
+    res.statusCode = status;
+    for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  function keyOf(params: GraphQLParams, headers: IncomingHttpHeaders): string | undefined {
+    const scopes = options.scopesOf(headers);
+    return scopes && responseCache.keyOf(params, scopes);
+  }
+
+  function sendCached(res: ServerResponse, hit: CachedResponse, summary: RequestSummary): void {
+    nameOperation(summary, hit.operationName);
+    metrics?.graphqlRequests.inc({ operation: metrics.operationLabel(hit.operationName), outcome: 'success' });
+    res.setHeader('cache-control', hit.cacheControl);
+    res.setHeader('age', String(Math.max(0, Math.round((Date.now() - hit.storedAt) / 1000))));
+    sendJson(res, 200, hit.body);
+  }
+}
+
+/**
+ * Whether a request may be answered from the response cache: it is one Apollo's CSRF
+ * prevention lets through (a content type a browser cannot send cross-site without a
+ * preflight, or a preflight header), and it does not ask for an inline trace.
+ */
+function mayServeFromCache(headers: IncomingHttpHeaders): boolean {
+  if (headers[TRACE_HEADER] !== undefined) return false;
+  const mediaType = mediaTypeOf(headers['content-type']);
+  if (mediaType !== undefined && !SIMPLE_CONTENT_TYPES.has(mediaType)) return true;
+  return PREFLIGHT_HEADERS.some((name) => {
+    const value = headers[name];
+    return typeof value === 'string' && value.length > 0;
+  });
+}
+
+/** A POST body as Apollo takes it: parsed when it is JSON, absent otherwise (Apollo says what is wrong). */
+async function postBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const text = await readBody(req, limitBytes);
+  if (mediaTypeOf(req.headers['content-type']) !== 'application/json' || text.trim() === '') return undefined;
+  return parseJsonBody(text);
+}
+
+/** The GraphQL parameters of a GET, or undefined when one of them is not valid JSON. */
+function paramsOfSearch(search: string): GraphQLParams | undefined {
+  const query = new URLSearchParams(search);
+  try {
+    const json = (name: string) => {
+      const value = query.get(name);
+      return value === null ? undefined : (JSON.parse(value) as unknown);
+    };
+    return { query: query.get('query') ?? undefined, operationName: query.get('operationName') ?? undefined, variables: json('variables'), extensions: json('extensions') };
+  } catch {
+    return undefined;
+  }
+}
+
+function isParams(value: unknown): value is GraphQLParams {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function searchOf(url: string | undefined): string {
+  const start = url?.indexOf('?') ?? -1;
+  return start === -1 ? '' : url!.slice(start);
+}
+
+function headerMapOf(headers: IncomingHttpHeaders): HeaderMap {
+  const map = new HeaderMap();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return map;
+}
