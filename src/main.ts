@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, loadDotEnvFile } from './config';
-import { createLogger } from './logger';
+import { createLogger, flushLogs } from './logger';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, logger);
+  flushLogs(logger);
 
   const shutdown = (signal: string) => {
     logger.info({ signal, timeoutMs: config.http.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');

@@ -19,7 +19,7 @@ import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
 import { formatError } from './graphqlErrors';
 import { httpFront, sendJson } from './http/front';
 import { graphqlRoute } from './http/graphql';
-import { requestLog, requestSummary } from './http/requestLog';
+import { requestId, requestLog, requestLogger, requestSummary } from './http/requestLog';
 import { KnownOperationTypesRule } from './knownOperationTypes';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
@@ -142,9 +142,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         },
         createContext: async (req, cacheable) =>
           createContext(services, {
-            requestId: String(req.id),
+            requestId: requestId(req),
             summary: requestSummary(req),
-            log: req.log,
+            log: requestLogger(req, logger),
             credentials: credentialsOf(req.headers),
             cacheable,
           }),

@@ -97,7 +97,7 @@ test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', asy
   await store.close();
 });
 
-test('settled() waits for the entity writes started so far, and a write that fails is only skipped', async () => {
+test('entity writes start after the answer\'s turn; settled() waits for those started so far, and a write that fails is only skipped', async () => {
   const writes: Array<() => void> = [];
   const store: KeyValueCache<string> = {
     get: async () => undefined,
@@ -109,12 +109,17 @@ test('settled() waits for the entity writes started so far, and a write that fai
   cache.setBehind('b', null);
   // A value that cannot be serialised never reaches the store, and rejects nothing.
   cache.setBehind('c', { id: BigInt(3) });
-  expect(writes).toHaveLength(2);
-
   let settled = false;
   const done = cache.settled().then(() => {
     settled = true;
   });
+  // Nothing is serialised or sent in the turn that answers.
+  expect(writes).toHaveLength(0);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toHaveLength(2);
+  expect(settled).toBe(false);
+
   writes[0]!();
   await new Promise((resolve) => setImmediate(resolve));
   expect(settled).toBe(false);

@@ -54,11 +54,14 @@ export class EntityCache {
   /**
    * Starts storing a found entity, fresh for `ttlSeconds` (default: the found TTL) and kept
    * for the stale window after that, or a null, fresh for the shorter not-found TTL and not
-   * kept past it. Returns at once: an answer never waits for the store.
+   * kept past it. Returns at once: an answer never waits for the store, nor for the serialising.
    */
   setBehind<T>(key: string, value: T | null, ttlSeconds?: number, now = Date.now()): void {
-    // The store never rejects; this also covers a value that cannot be serialised, which is then not cached.
-    const write: Promise<void> = this.set(key, value, ttlSeconds, now)
+    // Serialising and storing wait for the next turn of the event loop, after the answer has
+    // gone out. The store never rejects; the catch also covers a value that cannot be
+    // serialised, which is then not cached.
+    const write: Promise<void> = new Promise((resolve) => setImmediate(resolve))
+      .then(() => this.set(key, value, ttlSeconds, now))
       .catch(() => undefined)
       .finally(() => this.writes.delete(write));
     this.writes.add(write);

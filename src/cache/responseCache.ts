@@ -53,9 +53,11 @@ const LOCAL_MAX_BYTES = 32 * 1_048_576;
 export class ResponseCache {
   private readonly local = new LRUCache<string, CachedResponse>({
     maxSize: LOCAL_MAX_BYTES,
-    sizeCalculation: (entry) => entry.body.length + entry.cacheControl.length + 64,
+    sizeCalculation: (entry, key) => key.length + entry.body.length + entry.cacheControl.length + 64,
   });
   private readonly writing = new Set<Promise<void>>();
+  /** The SHA-256 of the documents asked for lately, by their text: most requests repeat one. */
+  private readonly documentIds = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (_id, query) => query.length + 64 });
 
   /**
    * @param shared the store every replica reads (a miss when it fails)
@@ -71,12 +73,29 @@ export class ResponseCache {
    * A request sending only an APQ hash has the key of the full query it stands for.
    */
   keyOf(params: GraphQLParams, scopes: readonly string[]): string | undefined {
-    const document = documentIdOf(params);
+    const document = this.documentIdOf(params);
     if (document === undefined) return undefined;
     const { operationName = null, variables = null } = params;
-    return createHash('sha256')
-      .update(JSON.stringify([this.version, scopes, document, operationName, variables]))
-      .digest('base64url');
+    return JSON.stringify([this.version, scopes, document, operationName, variables]);
+  }
+
+  /**
+   * What names the document: the SHA-256 of its text, given or computed. A document too long
+   * to be registered for APQ is not named, so its answers are not stored: a request that
+   * sends only its hash must keep hearing that the hash is unknown.
+   */
+  private documentIdOf({ query, extensions }: GraphQLParams): string | undefined {
+    if (typeof query === 'string') {
+      if (query.length > MAX_PERSISTED_QUERY_BYTES / 4 && Buffer.byteLength(query) > MAX_PERSISTED_QUERY_BYTES) return undefined;
+      let id = this.documentIds.get(query);
+      if (id === undefined) {
+        id = createHash('sha256').update(query).digest('hex');
+        this.documentIds.set(query, id);
+      }
+      return id;
+    }
+    const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery;
+    return typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash.toLowerCase() : undefined;
   }
 
   async get(key: string, now = Date.now()): Promise<CachedResponse | undefined> {
@@ -85,7 +104,7 @@ export class ResponseCache {
       if (local.expiresAt > now) return local;
       this.local.delete(key);
     }
-    const text = await this.shared.get(key);
+    const text = await this.shared.get(sharedKey(key));
     if (text === undefined) return undefined;
     const entry = parseEntry(text);
     if (!entry || entry.expiresAt <= now) return undefined;
@@ -103,7 +122,7 @@ export class ResponseCache {
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
     this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
-    const write = this.shared.set(key, JSON.stringify(entry), { ttl: answer.maxAgeSeconds }).catch(() => undefined);
+    const write = this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }).catch(() => undefined);
     this.writing.add(write);
     void write.finally(() => this.writing.delete(write));
   }
@@ -114,18 +133,9 @@ export class ResponseCache {
   }
 }
 
-/**
- * What names the document: the SHA-256 of its text, given or computed. A document too long
- * to be registered for APQ is not named, so its answers are not stored: a request that
- * sends only its hash must keep hearing that the hash is unknown.
- */
-function documentIdOf({ query, extensions }: GraphQLParams): string | undefined {
-  if (typeof query === 'string') {
-    if (query.length > MAX_PERSISTED_QUERY_BYTES / 4 && Buffer.byteLength(query) > MAX_PERSISTED_QUERY_BYTES) return undefined;
-    return createHash('sha256').update(query).digest('hex');
-  }
-  const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery;
-  return typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash.toLowerCase() : undefined;
+/** The store's key for a request's key: of a bounded length. */
+function sharedKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }
 
 function parseEntry(text: string): CachedResponse | undefined {

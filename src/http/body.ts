@@ -32,7 +32,7 @@ export function mediaTypeOf(contentType: string | undefined): string | undefined
  * Refuses a body larger than `limitBytes` (once inflated) with 413, before reading it when
  * its declared length already says so, and an unknown encoding or charset with 415.
  */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   const tooLarge = () => new BodyError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the ${limitBytes} bytes allowed`);
   const charset = /;\s*charset\s*=\s*"?([\w-]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
@@ -48,19 +48,23 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
     throw tooLarge();
   }
 
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const stop = (error: BodyError) => {
+      // What is left is not read; the answer closes the connection.
+      source.removeAllListeners('data');
+      source.pause();
+      reject(error);
+    };
+    source.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > limitBytes) throw tooLarge();
+      if (length > limitBytes) return stop(tooLarge());
       chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof BodyError) throw error;
-    throw new BodyError(400, 'BAD_REQUEST', 'The request body could not be read');
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, length).toString('utf8');
+    });
+    source.once('error', () => stop(new BodyError(400, 'BAD_REQUEST', 'The request body could not be read')));
+    source.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, length).toString('utf8')));
+  });
 }
 
 /** Parses a JSON body: an object or an array, as GraphQL over HTTP sends. */

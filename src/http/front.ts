@@ -1,13 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { HttpLogger } from 'pino-http';
 import { BodyError } from './body';
-import { recordErrorCodes, requestSummary } from './requestLog';
+import { pathOf, recordErrorCodes, recordFailure, requestSummary } from './requestLog';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface FrontOptions {
-  /** Logs each request's line, and gives it its id and `req.log`. */
-  requestLog: HttpLogger<IncomingMessage, ServerResponse>;
+  /** Gives each request its id, and logs its line. */
+  requestLog: (req: IncomingMessage, res: ServerResponse) => void;
   /** The GraphQL endpoint, at `/graphql` (and `/graphql/`). */
   graphql: Route;
   /** Plain GET routes (`/health`, `/ready`, `/metrics`); HEAD is answered as GET. */
@@ -39,13 +38,6 @@ export function httpFront({ requestLog, graphql, get }: FrontOptions): RequestLi
   };
 }
 
-/** The path of a request target, without its query string. */
-export function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
 /** Sends a JSON body with its length; nothing more is written to the response. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -70,11 +62,13 @@ const methodNotAllowed: Route = (req, res) => {
 
 function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
   if (error instanceof BodyError) {
+    // The rest of a body too large is not read: the connection goes once this is answered.
+    if (error.status === 413) res.setHeader('connection', 'close');
     if (!res.headersSent) return sendError(req, res, error.status, error.code, error.message);
     return void res.end();
   }
-  // pino-http logs the request's line at error level, with this error and its stack.
-  res.err = error instanceof Error ? error : new Error(String(error));
+  // The request's line is logged at error level, with this error and its stack.
+  recordFailure(res, error);
   if (res.headersSent) return void res.destroy();
   sendError(req, res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
 }

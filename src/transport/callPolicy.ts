@@ -106,7 +106,10 @@ export class CallPolicy {
   async run<T>(method: string, attempt: Attempt<T>): Promise<T> {
     const { deadlineMs, maxWaitMs } = this.options;
     const deadline = Date.now() + deadlineMs;
-    const deadlineSignal = AbortSignal.timeout(deadlineMs);
+    // Timers cleared when the call ends: AbortSignal.timeout() would fire later for every
+    // call, each time building an AbortError and waking whatever listened.
+    const deadlineSignal = new AbortController();
+    const deadlineTimer = setTimeout(() => deadlineSignal.abort(), deadlineMs);
     let retriesDone = 0;
     let retriedAfterRateLimit = false;
     let nextDelayMs = 0;
@@ -135,13 +138,15 @@ export class CallPolicy {
     });
 
     try {
-      return await withRetries.execute(() => this.attempt(method, attempt, deadline, deadlineSignal));
+      return await withRetries.execute(() => this.attempt(method, attempt, deadline, deadlineSignal.signal));
     } catch (error) {
       const final = this.heldBackError(error) ?? error;
       if (final instanceof UpstreamError && final.heldBack) {
         this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: HELD_BACK_REASON[final.code] ?? final.code });
       }
       throw final;
+    } finally {
+      clearTimeout(deadlineTimer);
     }
   }
 
@@ -170,7 +175,7 @@ export class CallPolicy {
           const sent = performance.now();
           let outcome = 'ok';
           try {
-            return await attempt(AbortSignal.any([AbortSignal.timeout(timeoutMs), deadlineSignal]), timeoutMs);
+            return await withTimeoutSignal(timeoutMs, deadlineSignal, (signal) => attempt(signal, timeoutMs));
           } catch (error) {
             outcome = error instanceof UpstreamError ? error.code : 'UNKNOWN';
             throw error;
@@ -214,5 +219,20 @@ export class CallPolicy {
     return new UpstreamError('UPSTREAM_TIMEOUT', `${service} did not answer within the ${deadlineMs} ms deadline`, {
       service,
     }, { heldBack: true });
+  }
+}
+
+/** Runs `run` with a signal that aborts after `timeoutMs` or with `outer`, whichever comes first; its timer ends with it. */
+async function withTimeoutSignal<T>(timeoutMs: number, outer: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, timeoutMs);
+  if (outer.aborted) abort();
+  else outer.addEventListener('abort', abort, { once: true });
+  try {
+    return await run(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener('abort', abort);
   }
 }
