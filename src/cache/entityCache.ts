@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import { BackgroundWrites } from './backgroundWrites';
 import type { UpstreamService } from '../errors';
 
 /** A cached lookup: `value` is null when the upstream said the entity does not exist. */
@@ -31,8 +32,7 @@ export interface EntityCacheTtl {
  * two credentials (two accounts) never read each other's entries.
  */
 export class EntityCache {
-  /** Writes started and not yet ended, for `settled()`. */
-  private readonly writes = new Set<Promise<void>>();
+  private readonly writes = new BackgroundWrites();
 
   constructor(
     private readonly store: KeyValueCache<string>,
@@ -58,18 +58,13 @@ export class EntityCache {
    */
   setBehind<T>(key: string, value: T | null, ttlSeconds?: number, now = Date.now()): void {
     // Serialising and storing wait for the next turn of the event loop, after the answer has
-    // gone out. The store never rejects; the catch also covers a value that cannot be
-    // serialised, which is then not cached.
-    const write: Promise<void> = new Promise((resolve) => setImmediate(resolve))
-      .then(() => this.set(key, value, ttlSeconds, now))
-      .catch(() => undefined)
-      .finally(() => this.writes.delete(write));
-    this.writes.add(write);
+    // gone out. A write that fails (a value that cannot be serialised included) is skipped.
+    this.writes.track(new Promise((resolve) => setImmediate(resolve)).then(() => this.set(key, value, ttlSeconds, now)));
   }
 
   /** Resolves once every write started so far has ended: shutdown waits for it before the store closes. */
-  async settled(): Promise<void> {
-    await Promise.all(this.writes);
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 
   private async set<T>(key: string, value: T | null, ttlSeconds: number | undefined, now: number): Promise<void> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { LRUCache } from 'lru-cache';
+import { BackgroundWrites } from './backgroundWrites';
 import { MAX_PERSISTED_QUERY_BYTES } from './persistedQueries';
 
 /** A whole answer, as it was written to the client the first time. */
@@ -55,7 +56,7 @@ export class ResponseCache {
     maxSize: LOCAL_MAX_BYTES,
     sizeCalculation: (entry, key) => key.length + entry.body.length + entry.cacheControl.length + 64,
   });
-  private readonly writing = new Set<Promise<void>>();
+  private readonly writes = new BackgroundWrites();
   /** The SHA-256 of the documents asked for lately, by their text: most requests repeat one. */
   private readonly documentIds = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (_id, query) => query.length + 64 });
 
@@ -122,14 +123,12 @@ export class ResponseCache {
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
     this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
-    const write = this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }).catch(() => undefined);
-    this.writing.add(write);
-    void write.finally(() => this.writing.delete(write));
+    this.writes.track(this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }));
   }
 
   /** Resolves once every shared write started so far has finished. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.writing]);
+  settled(): Promise<void> {
+    return this.writes.settled();
   }
 }
 
