@@ -98,15 +98,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await apollo.start();
 
   let stopping = false;
-  const ready = async () => {
-    if (stopping) return { status: 503, body: { status: 'stopping' } };
-    try {
-      await store.ping();
-      return { status: 200, body: { status: 'ready', cache: store.kind } };
-    } catch {
-      return { status: 503, body: { status: 'not ready', cache: store.kind, reason: 'the cache does not answer' } };
-    }
-  };
   const credentialsOf = (headers: IncomingHttpHeaders) =>
     requestCredentials(headers, services.defaults, config.allowCredentialHeaders);
   httpServer.on(
@@ -116,8 +107,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       get: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/ready': async (_req, res) => {
-          const { status, body } = await ready();
-          sendJson(res, status, body);
+          if (stopping) return sendJson(res, 503, { status: 'stopping' });
+          try {
+            await store.ping();
+            sendJson(res, 200, { status: 'ready', cache: store.kind });
+          } catch {
+            sendJson(res, 503, { status: 'not ready', cache: store.kind, reason: 'the cache does not answer' });
+          }
         },
         ...(config.metricsEnabled && {
           '/metrics': async (_req, res) => {

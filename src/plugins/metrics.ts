@@ -12,7 +12,6 @@ import { operationNameOf } from './operationName';
  * does not know yet (the first step of the protocol) is no error at all.
  */
 export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
-  const operationLabel = (name: string | undefined) => metrics.operationLabel(name);
   const countError = (operation: string, code: string) => {
     if (code !== PERSISTED_QUERY_NOT_FOUND) metrics.graphqlErrors.inc({ operation, code, origin: errorOrigin(code) });
   };
@@ -26,14 +25,14 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
     async requestDidStart() {
       return {
         async didEncounterErrors(requestContext) {
-          const operation = operationLabel(operationNameOf(requestContext));
+          const operation = metrics.operationLabel(operationNameOf(requestContext));
           for (const error of requestContext.errors) countError(operation, errorCode(error));
         },
         async willSendResponse(requestContext) {
           const { response } = requestContext;
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const outcome = outcomeOf(errors.map((error) => String(error.extensions?.code)));
-          metrics.graphqlRequests.inc({ operation: operationLabel(operationNameOf(requestContext)), outcome });
+          metrics.graphqlRequests.inc({ operation: metrics.operationLabel(operationNameOf(requestContext)), outcome });
         },
       };
     },
