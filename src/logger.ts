@@ -39,20 +39,63 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return pino(options, destination ?? stdout());
 }
 
-/** Lines are written once this many bytes are waiting, or at the next flush. */
-const BATCH_BYTES = 8 * 1024;
-/** How long a line may wait for its batch. */
-const FLUSH_EVERY_MS = 250;
+/** Lines wait at most this long to be written... */
+const FLUSH_EVERY_MS = 100;
+/** ...or until this much is waiting. */
+const BATCH_CHARS = 64 * 1024;
 
 /**
- * Stdout, written without blocking and in batches: one write per request line would cost
- * more than the request itself when the answer comes from the cache. A line waits at most
- * FLUSH_EVERY_MS; pino writes what is left when the process exits.
+ * Stdout, written without blocking and in batches: a write per line, or per event-loop
+ * turn, would cost more than a request answered from the cache (each write is a trip to
+ * libuv's thread pool and back). Lines are kept as a list and joined once per batch:
+ * sonic-boom's own batching (`minLength`) measures its whole pending buffer again for every
+ * line it adds. What is pending is written at exit.
  */
 function stdout(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
-  setInterval(() => destination.flush(), FLUSH_EVERY_MS).unref();
-  return destination;
+  return new Batched(pino.destination({ dest: 1, sync: false }));
+}
+
+/** What a batch is handed to: sonic-boom, as `pino.destination` makes it. */
+export interface LineSink {
+  write(text: string): unknown;
+  flush(callback?: (error?: Error) => void): void;
+  flushSync(): void;
+}
+
+export class Batched implements DestinationStream {
+  private lines: string[] = [];
+  private chars = 0;
+
+  constructor(private readonly out: LineSink) {
+    setInterval(this.pass, FLUSH_EVERY_MS).unref();
+    process.once('exit', () => this.flushSync());
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.chars += line.length;
+    if (this.chars >= BATCH_CHARS) this.pass();
+  }
+
+  /** Hands the pending lines to the destination, which writes them as soon as it can. */
+  private readonly pass = (): void => {
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    this.chars = 0;
+    this.out.write(text);
+  };
+
+  /** pino's `logger.flush(cb)`: calls back once every line so far is written. */
+  flush(callback?: (error?: Error) => void): void {
+    this.pass();
+    this.out.flush(callback);
+  }
+
+  flushSync(): void {
+    this.pass();
+    this.out.flushSync();
+  }
 }
 
 /**

@@ -7,8 +7,8 @@ import { MAX_PERSISTED_QUERY_BYTES } from './persistedQueries';
 
 /** A whole answer, as it was written to the client the first time. */
 export interface CachedResponse {
-  /** The response body, byte for byte. */
-  body: string;
+  /** The response body, byte for byte, ready to be written. */
+  body: Buffer;
   /** The `Cache-Control` header the answer went out with (`max-age=60, public`). */
   cacheControl: string;
   /** The operation's name as Apollo resolved it, for logs and metrics. */
@@ -116,14 +116,14 @@ export class ResponseCache {
   /** Stores an answer for its max-age; the shared write is not waited for. */
   set(key: string, answer: { body: string; cacheControl: string; operationName: string | undefined; maxAgeSeconds: number }, now = Date.now()): void {
     const entry: CachedResponse = {
-      body: answer.body,
+      body: Buffer.from(answer.body),
       cacheControl: answer.cacheControl,
       operationName: answer.operationName,
       storedAt: now,
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
     this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
-    this.writes.track(this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }));
+    this.writes.track(this.shared.set(sharedKey(key), JSON.stringify({ ...entry, body: answer.body }), { ttl: answer.maxAgeSeconds }));
   }
 
   /** Resolves once every shared write started so far has finished. */
@@ -139,11 +139,11 @@ function sharedKey(key: string): string {
 
 function parseEntry(text: string): CachedResponse | undefined {
   try {
-    const entry = JSON.parse(text) as Partial<CachedResponse> | null;
+    const entry = JSON.parse(text) as Partial<Record<keyof CachedResponse, unknown>> | null;
     if (typeof entry?.body !== 'string' || typeof entry.cacheControl !== 'string') return undefined;
     if (typeof entry.storedAt !== 'number' || typeof entry.expiresAt !== 'number') return undefined;
     const operationName = typeof entry.operationName === 'string' ? entry.operationName : undefined;
-    return { body: entry.body, cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt };
+    return { body: Buffer.from(entry.body), cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt };
   } catch {
     return undefined;
   }

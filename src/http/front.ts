@@ -38,11 +38,13 @@ export function httpFront({ requestLog, graphql, get }: FrontOptions): RequestLi
   };
 }
 
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** Sends a JSON body with its length; nothing more is written to the response. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-type', JSON_CONTENT_TYPE);
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
 }

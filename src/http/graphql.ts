@@ -5,7 +5,7 @@ import type { CacheableAnswer, CachedResponse, GraphQLParams, ResponseCache } fr
 import type { Context } from '../context';
 import type { Metrics } from '../metrics';
 import { mediaTypeOf, parseJsonBody, readBody } from './body';
-import { sendJson, type Route } from './front';
+import { JSON_CONTENT_TYPE, sendJson, type Route } from './front';
 import { nameOperation, requestSummary, type RequestSummary } from './requestLog';
 
 export interface GraphQLRouteOptions {
@@ -29,6 +29,7 @@ const TRACE_HEADER = 'apollo-federation-include-trace';
 /** Content types a browser may send cross-site without a preflight: such a request must prove it is not a CSRF. */
 const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 const PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
+const EXPOSED_HEADERS = 'X-Request-Id';
 
 /**
  * `/graphql`: a cached answer is written as the bytes it was stored as, with no parsing,
@@ -40,18 +41,15 @@ const PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'
  */
 export function graphqlRoute(options: GraphQLRouteOptions): Route {
   const { apollo, responseCache, metrics } = options;
-  // Browsers may read the request id, to quote it when something went wrong.
-  const corsHeaders = cors({ exposedHeaders: ['X-Request-Id'] });
+  // Any origin may ask, as with the cors package's defaults, which answer preflights; browsers
+  // may read the request id, to quote it when something went wrong.
+  const preflight = cors({ exposedHeaders: [EXPOSED_HEADERS] });
+  const answerHeaders: Record<string, string> = { 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSED_HEADERS, ...options.headers };
 
   return async (req, res) => {
-    // With fixed options the cors middleware decides at once: it answers a preflight itself,
-    // and hands any other request on.
-    let answeredPreflight = true;
-    corsHeaders(req, res, () => {
-      answeredPreflight = false;
-    });
-    if (answeredPreflight) return;
-    for (const [name, value] of Object.entries(options.headers)) res.setHeader(name, value);
+    // cors answers a preflight itself: it never hands one on.
+    if (req.method === 'OPTIONS') return preflight(req, res, () => undefined);
+    for (const name in answerHeaders) res.setHeader(name, answerHeaders[name]!);
 
     const summary = requestSummary(req);
     const method = (req.method ?? 'GET').toUpperCase();
@@ -99,9 +97,13 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
   function sendCached(res: ServerResponse, hit: CachedResponse, summary: RequestSummary): void {
     nameOperation(summary, hit.operationName);
     metrics?.graphqlRequests.inc({ operation: metrics.operationLabel(hit.operationName), outcome: 'success' });
-    res.setHeader('cache-control', hit.cacheControl);
-    res.setHeader('age', String(Math.max(0, Math.round((Date.now() - hit.storedAt) / 1000))));
-    sendJson(res, 200, hit.body);
+    res.writeHead(200, {
+      'cache-control': hit.cacheControl,
+      age: String(Math.max(0, Math.round((Date.now() - hit.storedAt) / 1000))),
+      'content-type': JSON_CONTENT_TYPE,
+      'content-length': hit.body.length,
+    });
+    res.end(hit.body);
   }
 }
 

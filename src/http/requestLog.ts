@@ -93,9 +93,8 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
     res.setHeader('x-request-id', state.id);
     const path = pathOf(req.url);
     if (UNLOGGED_PATHS.has(path)) return;
-    const done = () => {
-      res.off('close', done);
-      res.off('finish', done);
+    // A response closes once it is written, or when the client leaves first.
+    res.once('close', () => {
       const summary = summaryFor(req, res);
       const error = failures.get(res);
       const aborted = !res.writableFinished;
@@ -112,9 +111,7 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
         ...(error && { err: error }),
       };
       lines[level](line, error ? 'request errored' : aborted ? 'request aborted' : 'request completed');
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    });
   };
 }
 
