@@ -85,6 +85,32 @@ describe('the HTTP front', () => {
     expect(JSON.parse(scalar.body).errors[0].message).toBe('The request body is not valid JSON');
   });
 
+  test('every answer carries its request id, and GraphQL answers their CORS headers, refusals and hits alike', async () => {
+    const headersOf = (response: Response) => ({
+      id: response.headers.get('x-request-id'),
+      origin: response.headers.get('access-control-allow-origin'),
+      exposed: response.headers.get('access-control-expose-headers'),
+    });
+    const graphql = (body: string, id: string) =>
+      fetch(`${s.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body });
+    const cors = { origin: '*', exposed: 'X-Request-Id' };
+
+    const malformed = await graphql('{"query": ', 'bad-json-1');
+    expect(malformed.status).toBe(400);
+    expect(headersOf(malformed)).toEqual({ id: 'bad-json-1', ...cors });
+
+    const query = JSON.stringify({ query: '{ customer(id: "1") { id } }' });
+    const miss = await graphql(query, 'miss-1');
+    const hit = await graphql(query, 'hit-1');
+    expect(hit.headers.get('age')).not.toBeNull(); // served from the response cache
+    expect(headersOf(miss)).toEqual({ id: 'miss-1', ...cors });
+    expect(headersOf(hit)).toEqual({ id: 'hit-1', ...cors });
+    expect(await hit.text()).toBe(await miss.text());
+
+    const missing = await fetch(`${s.url}/nope`, { headers: { 'x-request-id': 'nope-1' } });
+    expect(headersOf(missing).id).toBe('nope-1');
+  });
+
   test('a CORS preflight is answered at once, with the request id exposed', async () => {
     const response = await fetch(`${s.url}/graphql`, {
       method: 'OPTIONS',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ResponseCache } from '../src/cache/responseCache';
 import { FIRST_GENERATED_CUSTOMER_ID, SEED_PERSON_ID } from '../src/sandbox/data';
 import {
   comagicCalls,
@@ -184,4 +185,36 @@ test('another replica is served the answer from the shared store, with the age i
   expect(second.text).toBe(first.text);
   expect(second.headers.get('cache-control')).toBe('max-age=60, public');
   expect(upstreamCallCount()).toBe(0);
+});
+
+describe('ResponseCache keys', () => {
+  const store = { get: async () => undefined, set: async () => undefined, delete: async () => true };
+
+  test('a body sent again is known by its text, with no parsing; another text, or other scopes, make another key', () => {
+    const cache = new ResponseCache(store, 'v1');
+    const text = '{"query":"{ a }","variables":{"x":1}}';
+    const parse = jest.fn(() => JSON.parse(text) as unknown);
+    const asked = cache.askedOfBody(text, parse);
+    expect(cache.askedOfBody(text, parse)).toBe(asked);
+    expect(parse).toHaveBeenCalledTimes(1);
+
+    // The same request written otherwise asks for the same; other variables do not.
+    const spaced = '{ "query": "{ a }", "variables": { "x": 1 } }';
+    expect(cache.askedOfBody(spaced, () => JSON.parse(spaced))).toBe(asked);
+    const other = '{"query":"{ a }","variables":{"x":2}}';
+    expect(cache.askedOfBody(other, () => JSON.parse(other))).not.toBe(asked);
+
+    expect(cache.keyOf(asked!, ['helpcrunch:a'])).not.toBe(cache.keyOf(asked!, ['helpcrunch:b']));
+    expect(cache.keyOf(asked!, ['helpcrunch:a'])).not.toBe(new ResponseCache(store, 'v2').keyOf(asked!, ['helpcrunch:a']));
+  });
+
+  test('a body that is not one request (a batch, or no document) is never remembered as one', () => {
+    const cache = new ResponseCache(store, 'v1');
+    const batch = '[{"query":"{ a }"}]';
+    const parse = jest.fn(() => JSON.parse(batch) as unknown);
+    expect(cache.askedOfBody(batch, parse)).toBeUndefined();
+    expect(cache.askedOfBody(batch, parse)).toBeUndefined();
+    expect(parse).toHaveBeenCalledTimes(2);
+    expect(cache.askedOfBody('{"variables":{}}', () => ({ variables: {} }))).toBeUndefined();
+  });
 });

@@ -33,6 +33,9 @@ export interface CacheableAnswer {
   operationName?: string;
 }
 
+/** Bodies longer than this are parsed each time: they are seldom repeated byte for byte. */
+const MAX_REMEMBERED_BODY = 16 * 1024;
+
 /** How many answers each replica keeps in its own memory, in front of the shared store. */
 const LOCAL_MAX_BYTES = 32 * 1_048_576;
 
@@ -57,6 +60,8 @@ export class ResponseCache {
     sizeCalculation: (entry, key) => key.length + entry.body.length + entry.cacheControl.length + 64,
   });
   private readonly writes = new BackgroundWrites();
+  /** What the JSON bodies sent lately asked for, by their text. */
+  private readonly bodies = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (asked, text) => text.length + asked.length + 64 });
   /** The SHA-256 of the documents asked for lately, by their text: most requests repeat one. */
   private readonly documentIds = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (_id, query) => query.length + 64 });
 
@@ -70,14 +75,34 @@ export class ResponseCache {
   ) {}
 
   /**
-   * The key of a request, or undefined when it names no document (Apollo will refuse it).
-   * A request sending only an APQ hash has the key of the full query it stands for.
+   * What a request asks for, as part of its key: the document, the operation name and the
+   * variables; undefined when it names no document (Apollo will refuse it). A request sending
+   * only an APQ hash asks for what the full query it stands for asks.
    */
-  keyOf(params: GraphQLParams, scopes: readonly string[]): string | undefined {
+  askedOf(params: GraphQLParams): string | undefined {
     const document = this.documentIdOf(params);
     if (document === undefined) return undefined;
     const { operationName = null, variables = null } = params;
-    return JSON.stringify([this.version, scopes, document, operationName, variables]);
+    return JSON.stringify([document, operationName, variables]);
+  }
+
+  /**
+   * `askedOf` a JSON POST body, remembered by the body's text: a client repeating a request
+   * sends the same bytes, which then need no parsing before a hit. `params` parses it.
+   */
+  askedOfBody(text: string, params: () => unknown): string | undefined {
+    let asked = this.bodies.get(text);
+    if (asked === undefined) {
+      const parsed = params();
+      asked = isParams(parsed) ? this.askedOf(parsed) : undefined;
+      if (asked !== undefined && text.length <= MAX_REMEMBERED_BODY) this.bodies.set(text, asked);
+    }
+    return asked;
+  }
+
+  /** The key of what a request asks for, served with the given credential scopes. */
+  keyOf(asked: string, scopes: readonly string[]): string {
+    return `${this.version} ${JSON.stringify(scopes)} ${asked}`;
   }
 
   /**
@@ -135,6 +160,10 @@ export class ResponseCache {
 /** The store's key for a request's key: of a bounded length. */
 function sharedKey(key: string): string {
   return createHash('sha256').update(key).digest('base64url');
+}
+
+function isParams(value: unknown): value is GraphQLParams {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseEntry(text: string): CachedResponse | undefined {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { BodyError } from './body';
-import { pathOf, recordErrorCodes, recordFailure, requestSummary } from './requestLog';
+import { pathOf, recordErrorCodes, recordFailure, requestId, requestSummary } from './requestLog';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -14,7 +14,8 @@ export interface FrontOptions {
 }
 
 /**
- * The whole HTTP surface, on `node:http` alone: the request log and id, the GraphQL
+ * The whole HTTP surface, on `node:http` alone: the request log and id (the `/graphql`
+ * route writes its header itself, with the rest of its answer's), the GraphQL
  * endpoint and the probes. Anything else is a JSON 404 (or 405 for a probe asked with the
  * wrong method). A body this server will not read is answered as a GraphQL error with its
  * status; anything unexpected is a 500 with no detail, logged with its stack on the request's line.
@@ -28,8 +29,10 @@ export function httpFront({ requestLog, graphql, get }: FrontOptions): RequestLi
       requestSummary(req);
       route = graphql;
     } else if (Object.hasOwn(get, path)) {
+      res.setHeader('x-request-id', requestId(req));
       route = req.method === 'GET' || req.method === 'HEAD' ? get[path]! : methodNotAllowed;
     } else {
+      res.setHeader('x-request-id', requestId(req));
       route = notFound;
     }
     Promise.resolve()
@@ -63,6 +66,7 @@ const methodNotAllowed: Route = (req, res) => {
 };
 
 function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (!res.headersSent) res.setHeader('x-request-id', requestId(req));
   if (error instanceof BodyError) {
     // The rest of a body too large is not read: the connection goes once this is answered.
     if (error.status === 413) res.setHeader('connection', 'close');

@@ -6,7 +6,7 @@ import type { Context } from '../context';
 import type { Metrics } from '../metrics';
 import { mediaTypeOf, parseJsonBody, readBody } from './body';
 import { JSON_CONTENT_TYPE, sendJson, type Route } from './front';
-import { nameOperation, requestSummary, type RequestSummary } from './requestLog';
+import { nameOperation, requestId, requestSummary, type RequestSummary } from './requestLog';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<Context>;
@@ -48,25 +48,39 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
 
   return async (req, res) => {
     // cors answers a preflight itself: it never hands one on.
-    if (req.method === 'OPTIONS') return preflight(req, res, () => undefined);
-    for (const name in answerHeaders) res.setHeader(name, answerHeaders[name]!);
+    if (req.method === 'OPTIONS') {
+      res.setHeader('x-request-id', requestId(req));
+      return preflight(req, res, () => undefined);
+    }
+    try {
+      await serve(req, res);
+    } catch (error) {
+      // A body refused, or a failure: its answer carries the same headers as any other.
+      if (!res.headersSent) setAnswerHeaders(req, res);
+      throw error;
+    }
+  };
 
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const summary = requestSummary(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const search = searchOf(req.url);
-    const body = method === 'POST' ? await postBody(req, options.bodyLimitBytes) : undefined;
-    const params = method === 'POST' ? body : method === 'GET' ? paramsOfSearch(search) : undefined;
+    const text = method === 'POST' ? await jsonText(req, options.bodyLimitBytes) : undefined;
+    // Parsed once, when first needed: a hit on a body sent before needs no parsing at all.
+    let parsed: { body: unknown } | undefined;
+    const body = () => (parsed ??= { body: text === undefined ? undefined : parseJsonBody(text) }).body;
 
-    const key = mayServeFromCache(req.headers) && isParams(params) ? keyOf(params, req.headers) : undefined;
+    const key = mayServeFromCache(req.headers) ? keyOf(method, text, body, search, req.headers) : undefined;
     if (key !== undefined) {
       const hit = await responseCache.get(key);
       metrics?.cacheLookups.inc({ layer: 'response', result: hit ? 'hit' : 'miss' });
       summary.responseCache = hit ? 'hit' : 'miss';
-      if (hit) return sendCached(res, hit, summary);
+      if (hit) return sendCached(req, res, hit, summary);
     }
 
+    setAnswerHeaders(req, res);
     const cacheable: CacheableAnswer = {};
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers: headerMapOf(req.headers), search, body };
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers: headerMapOf(req.headers), search, body: body() };
     const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.createContext(req, cacheable) });
 
     for (const [name, value] of answer.headers) res.setHeader(name, value);
@@ -87,22 +101,40 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
     res.statusCode = status;
     for await (const chunk of answer.body.asyncIterator) res.write(chunk);
     res.end();
-  };
-
-  function keyOf(params: GraphQLParams, headers: IncomingHttpHeaders): string | undefined {
-    const scopes = options.scopesOf(headers);
-    return scopes && responseCache.keyOf(params, scopes);
   }
 
-  function sendCached(res: ServerResponse, hit: CachedResponse, summary: RequestSummary): void {
+  function keyOf(method: string, text: string | undefined, body: () => unknown, search: string, headers: IncomingHttpHeaders): string | undefined {
+    let asked: string | undefined;
+    if (method === 'POST') asked = text === undefined ? undefined : responseCache.askedOfBody(text, body);
+    else if (method === 'GET') asked = askedOfSearch(search);
+    if (asked === undefined) return undefined;
+    const scopes = options.scopesOf(headers);
+    return scopes && responseCache.keyOf(asked, scopes);
+  }
+
+  function askedOfSearch(search: string): string | undefined {
+    const params = paramsOfSearch(search);
+    return params && responseCache.askedOf(params);
+  }
+
+  /** The headers of every answer but a hit's, which writes them all at once. */
+  function setAnswerHeaders(req: IncomingMessage, res: ServerResponse): void {
+    res.setHeader('x-request-id', requestId(req));
+    for (const name in answerHeaders) res.setHeader(name, answerHeaders[name]!);
+  }
+
+  function sendCached(req: IncomingMessage, res: ServerResponse, hit: CachedResponse, summary: RequestSummary): void {
     nameOperation(summary, hit.operationName);
     metrics?.graphqlRequests.inc({ operation: metrics.operationLabel(hit.operationName), outcome: 'success' });
-    res.writeHead(200, {
-      'cache-control': hit.cacheControl,
-      age: String(Math.max(0, Math.round((Date.now() - hit.storedAt) / 1000))),
-      'content-type': JSON_CONTENT_TYPE,
-      'content-length': hit.body.length,
-    });
+    const headers = ['x-request-id', requestId(req)];
+    for (const name in answerHeaders) headers.push(name, answerHeaders[name]!);
+    headers.push(
+      'cache-control', hit.cacheControl,
+      'age', String(Math.max(0, Math.round((Date.now() - hit.storedAt) / 1000))),
+      'content-type', JSON_CONTENT_TYPE,
+      'content-length', String(hit.body.length),
+    );
+    res.writeHead(200, headers);
     res.end(hit.body);
   }
 }
@@ -122,11 +154,10 @@ function mayServeFromCache(headers: IncomingHttpHeaders): boolean {
   });
 }
 
-/** A POST body as Apollo takes it: parsed when it is JSON, absent otherwise (Apollo says what is wrong). */
-async function postBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+/** The text of a POST body that is JSON, or undefined: Apollo then says what is wrong. */
+async function jsonText(req: IncomingMessage, limitBytes: number): Promise<string | undefined> {
   const text = await readBody(req, limitBytes);
-  if (mediaTypeOf(req.headers['content-type']) !== 'application/json' || text.trim() === '') return undefined;
-  return parseJsonBody(text);
+  return mediaTypeOf(req.headers['content-type']) !== 'application/json' || text.trim() === '' ? undefined : text;
 }
 
 /** The GraphQL parameters of a GET, or undefined when one of them is not valid JSON. */
@@ -141,10 +172,6 @@ function paramsOfSearch(search: string): GraphQLParams | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isParams(value: unknown): value is GraphQLParams {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function searchOf(url: string | undefined): string {

@@ -76,7 +76,7 @@ export function recordFailure(res: ServerResponse, error: unknown): void {
  * limit that refused it, whether the response cache answered, the upstream calls it made).
  * Its level says whose the failure was: error for this server's, warn for an upstream's or
  * the client's, info otherwise. Every request gets its id (the caller's `X-Request-Id` when
- * it is a sane token, a new UUID otherwise), returned in the response header; `requestLogger`
+ * it is a sane token, a new UUID otherwise), which its routes return in that header; `requestLogger`
  * gives the request's own logger, which stamps every line with that id. Headers are never
  * logged: they carry credentials.
  *
@@ -90,7 +90,6 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
   return (req, res) => {
     const state: RequestState = { id: requestIdOf(req), started: performance.now() };
     states.set(req, state);
-    res.setHeader('x-request-id', state.id);
     const path = pathOf(req.url);
     if (UNLOGGED_PATHS.has(path)) return;
     // A response closes once it is written, or when the client leaves first.
