@@ -7,8 +7,10 @@ import { MAX_PERSISTED_QUERY_BYTES } from './persistedQueries';
 
 /** A whole answer, as it was written to the client the first time. */
 export interface CachedResponse {
-  /** The response body, byte for byte, ready to be written. */
-  body: Buffer;
+  /** The response body, byte for byte. */
+  body: string;
+  /** Its length in bytes, for `Content-Length`. */
+  bodyBytes: number;
   /** The `Cache-Control` header the answer went out with (`max-age=60, public`). */
   cacheControl: string;
   /** The operation's name as Apollo resolved it, for logs and metrics. */
@@ -61,7 +63,7 @@ export class ResponseCache {
   });
   private readonly writes = new BackgroundWrites();
   /** What the JSON bodies sent lately asked for, by their text. */
-  private readonly bodies = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (asked, text) => text.length + asked.length + 64 });
+  private readonly bodies = new LRUCache<string, string>({ maxSize: 1_048_576, sizeCalculation: (asked, text) => text.length + asked.length + 64 });
   /** The SHA-256 of the documents asked for lately, by their text: most requests repeat one. */
   private readonly documentIds = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (_id, query) => query.length + 64 });
 
@@ -141,14 +143,15 @@ export class ResponseCache {
   /** Stores an answer for its max-age; the shared write is not waited for. */
   set(key: string, answer: { body: string; cacheControl: string; operationName: string | undefined; maxAgeSeconds: number }, now = Date.now()): void {
     const entry: CachedResponse = {
-      body: Buffer.from(answer.body),
+      body: answer.body,
+      bodyBytes: Buffer.byteLength(answer.body),
       cacheControl: answer.cacheControl,
       operationName: answer.operationName,
       storedAt: now,
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
     this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
-    this.writes.track(this.shared.set(sharedKey(key), JSON.stringify({ ...entry, body: answer.body }), { ttl: answer.maxAgeSeconds }));
+    this.writes.track(this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }));
   }
 
   /** Resolves once every shared write started so far has finished. */
@@ -172,7 +175,7 @@ function parseEntry(text: string): CachedResponse | undefined {
     if (typeof entry?.body !== 'string' || typeof entry.cacheControl !== 'string') return undefined;
     if (typeof entry.storedAt !== 'number' || typeof entry.expiresAt !== 'number') return undefined;
     const operationName = typeof entry.operationName === 'string' ? entry.operationName : undefined;
-    return { body: Buffer.from(entry.body), cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt };
+    return { body: entry.body, bodyBytes: Buffer.byteLength(entry.body), cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt };
   } catch {
     return undefined;
   }

@@ -132,7 +132,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
       'cache-control', hit.cacheControl,
       'age', String(Math.max(0, Math.round((Date.now() - hit.storedAt) / 1000))),
       'content-type', JSON_CONTENT_TYPE,
-      'content-length', String(hit.body.length),
+      'content-length', String(hit.bodyBytes),
     );
     res.writeHead(200, headers);
     res.end(hit.body);
