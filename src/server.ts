@@ -69,7 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const schema = buildSchema();
   // An answer depends on the schema and the limits it passed: a deploy changing either starts afresh.
   const answersVersion = createHash('sha256').update(printSchema(schema)).update(JSON.stringify(config.graphql)).digest('hex').slice(0, 16);
-  const responseCache = new ResponseCache(store.layer('response'), answersVersion);
+  const responseCache = new ResponseCache(store.kind === 'redis' ? store.layer('response') : undefined, answersVersion);
   const apollo = new ApolloServer<Context>({
     schema,
     nodeEnv: config.nodeEnv,

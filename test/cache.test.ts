@@ -129,3 +129,24 @@ test('entity writes start after the answer\'s turn; settled() waits for those st
   expect(settled).toBe(true);
   await cache.settled();
 });
+
+describe('with the in-memory store', () => {
+  const small = useTestServer({ CACHE_TTL_SECONDS: '60', CACHE_MAX_ENTRIES: '3' });
+
+  test('answers kept for the response cache take no room from entities: the store holds entities only', async () => {
+    const id = FIRST_GENERATED_CUSTOMER_ID + 40;
+    const other = FIRST_GENERATED_CUSTOMER_ID + 41;
+    await small.server.query(`{ customer(id: "${id}") { id } }`);
+    // Five more answers, each cached, about another customer.
+    for (let i = 0; i < 5; i += 1) {
+      const { body } = await small.server.query(`query Card${i} { customer(id: "${other}") { id name } }`);
+      expect(body.errors).toBeUndefined();
+    }
+    small.upstreams.reset();
+
+    // The first customer is still held: three entries are room enough for two entities.
+    const { body } = await small.server.query(`{ customer(id: "${id}") { email } }`);
+    expect(body.errors).toBeUndefined();
+    expect(helpcrunchCalls(small.upstreams)).toEqual([]);
+  });
+});

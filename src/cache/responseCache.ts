@@ -54,7 +54,8 @@ const LOCAL_MAX_BYTES = 32 * 1_048_576;
  *
  * Entries live in the shared store (Redis, for every replica) for their max-age, and the
  * most recent ones also in this replica's memory: an entry never changes once stored, so a
- * local copy is as good as the shared one until it expires.
+ * local copy is as good as the shared one until it expires. Without Redis there is no shared
+ * store: the in-memory one would only hold a second copy of what this replica keeps.
  */
 export class ResponseCache {
   private readonly local = new LRUCache<string, CachedResponse>({
@@ -68,11 +69,11 @@ export class ResponseCache {
   private readonly documentIds = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (_id, query) => query.length + 64 });
 
   /**
-   * @param shared the store every replica reads (a miss when it fails)
+   * @param shared the store every replica reads (a miss when it fails); undefined when there is none
    * @param version what else the answers depend on: changes of schema or limits start afresh
    */
   constructor(
-    private readonly shared: KeyValueCache<string>,
+    private readonly shared: KeyValueCache<string> | undefined,
     private readonly version: string,
   ) {}
 
@@ -132,6 +133,7 @@ export class ResponseCache {
       if (local.expiresAt > now) return local;
       this.local.delete(key);
     }
+    if (!this.shared) return undefined;
     const text = await this.shared.get(sharedKey(key));
     if (text === undefined) return undefined;
     const entry = parseEntry(text);
@@ -151,7 +153,7 @@ export class ResponseCache {
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
     this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
-    this.writes.track(this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }));
+    if (this.shared) this.writes.track(this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }));
   }
 
   /** Resolves once every shared write started so far has finished. */
