@@ -178,18 +178,15 @@ async function main(): Promise<void> {
 
     // Cold: a customer this server has never seen on every request, timed by the same client.
     console.log('run: cold, 1 and 10 connections');
-    const coldRequest = () => postGraphQL(ours.url, COLD_QUERY, { id: newCustomer() });
     // "Cold" is about the cache, not the JIT: a server in production has run this path before.
-    await timed(CONNECTIONS, COLD_WARM_UP_REQUESTS, coldRequest);
-    const coldSerial = await timed(1, ENTITY_REQUESTS * 5, coldRequest);
-    const coldLoaded = await timed(CONNECTIONS, ENTITY_REQUESTS * 30, coldRequest);
-    // What any extra hop costs (a bare proxy making the same call), and the naive server.
-    const coldReferences: Record<'proxy' | 'naive', { serial: Timed; loaded: Timed }> = {} as never;
-    for (const [name, url] of [['proxy', proxy], ['naive', naive]] as const) {
+    const coldRuns = async (url: string) => {
       const request = () => postGraphQL(url, COLD_QUERY, { id: newCustomer() });
       await timed(CONNECTIONS, COLD_WARM_UP_REQUESTS, request);
-      coldReferences[name] = { serial: await timed(1, ENTITY_REQUESTS * 5, request), loaded: await timed(CONNECTIONS, ENTITY_REQUESTS * 30, request) };
-    }
+      return { serial: await timed(1, ENTITY_REQUESTS * 5, request), loaded: await timed(CONNECTIONS, ENTITY_REQUESTS * 30, request) };
+    };
+    const { serial: coldSerial, loaded: coldLoaded } = await coldRuns(ours.url);
+    // What any extra hop costs (a bare proxy making the same call), and the naive server.
+    const coldReferences = { proxy: await coldRuns(proxy), naive: await coldRuns(naive) };
     forgetCalls();
 
     // Federated _entities requests, every one for entities not fetched before, against the

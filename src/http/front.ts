@@ -28,12 +28,10 @@ export function httpFront({ requestLog, graphql, get }: FrontOptions): RequestLi
     if (path === '/graphql' || path === '/graphql/') {
       requestSummary(req);
       route = graphql;
-    } else if (Object.hasOwn(get, path)) {
-      res.setHeader('x-request-id', requestId(req));
-      route = req.method === 'GET' || req.method === 'HEAD' ? get[path]! : methodNotAllowed;
     } else {
       res.setHeader('x-request-id', requestId(req));
-      route = notFound;
+      if (!Object.hasOwn(get, path)) route = notFound;
+      else route = req.method === 'GET' || req.method === 'HEAD' ? get[path]! : methodNotAllowed;
     }
     Promise.resolve()
       .then(() => route(req, res))
