@@ -240,40 +240,57 @@ const envSchema = z.object({
   CACHE_STALE_SECONDS: integer(0, 86_400 * 30, 3_600),
 });
 
+type Env = z.output<typeof envSchema>;
+
+/**
+ * A rule between variables, checked whenever the variables it reads were valid themselves,
+ * so that one start-up names every variable that is wrong, whatever else is.
+ */
+function rule(reads: Array<keyof Env>, variable: keyof Env, holds: (env: Env) => boolean, message: string) {
+  return z.refine<Env>(holds, {
+    path: [variable],
+    message,
+    when: ({ issues }) => !issues.some((issue) => reads.includes(issue.path?.[0] as keyof Env)),
+  });
+}
+
+// Where requests bring their own credentials, the configured ones are only a fallback.
+const credentialRequired = (variable: 'HELPCRUNCH_API_KEY' | 'COMAGIC_ACCESS_TOKEN') =>
+  rule(
+    ['NODE_ENV', 'ALLOW_CREDENTIAL_HEADERS', variable],
+    variable,
+    (e) => e.NODE_ENV !== 'production' || e.ALLOW_CREDENTIAL_HEADERS || e[variable] !== undefined,
+    'is required when NODE_ENV=production (unless ALLOW_CREDENTIAL_HEADERS=true)',
+  );
+
+const configSchema = envSchema.check(
+  credentialRequired('HELPCRUNCH_API_KEY'),
+  credentialRequired('COMAGIC_ACCESS_TOKEN'),
+  rule(
+    ['CACHE_TTL_SECONDS', 'CACHE_NOT_FOUND_TTL_SECONDS'],
+    'CACHE_NOT_FOUND_TTL_SECONDS',
+    (e) => e.CACHE_NOT_FOUND_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
+    'must not be longer than CACHE_TTL_SECONDS',
+  ),
+  rule(
+    ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
+    'UPSTREAM_DEADLINE_MS',
+    (e) => e.UPSTREAM_DEADLINE_MS >= e.UPSTREAM_TIMEOUT_MS,
+    'must not be shorter than UPSTREAM_TIMEOUT_MS',
+  ),
+);
+
 /**
  * Parses the environment. Throws a ConfigError naming every variable that is wrong.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
-
-  // Where requests bring their own credentials, the configured ones are only a fallback.
-  if (isProduction && !e.ALLOW_CREDENTIAL_HEADERS) {
-    const missing = [
-      e.HELPCRUNCH_API_KEY === undefined && 'HELPCRUNCH_API_KEY',
-      e.COMAGIC_ACCESS_TOKEN === undefined && 'COMAGIC_ACCESS_TOKEN',
-    ].filter((name): name is string => Boolean(name));
-    if (missing.length > 0) {
-      throw new ConfigError(
-        `Invalid configuration:\n${missing
-          .map((name) => `  ${name}: is required when NODE_ENV=production (unless ALLOW_CREDENTIAL_HEADERS=true)`)
-          .join('\n')}`,
-      );
-    }
-  }
-  if (e.CACHE_NOT_FOUND_TTL_SECONDS > e.CACHE_TTL_SECONDS) {
-    throw new ConfigError(
-      'Invalid configuration:\n  CACHE_NOT_FOUND_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS',
-    );
-  }
-  if (e.UPSTREAM_DEADLINE_MS < e.UPSTREAM_TIMEOUT_MS) {
-    throw new ConfigError('Invalid configuration:\n  UPSTREAM_DEADLINE_MS: must not be shorter than UPSTREAM_TIMEOUT_MS');
-  }
 
   return {
     host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),

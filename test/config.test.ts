@@ -191,3 +191,22 @@ test('.env.example is a valid configuration, and the README documents each of it
   expect(names.length).toBeGreaterThan(30);
   for (const name of names) expect(readme).toContain(`| \`${name}\` |`);
 });
+
+test('every bad variable is named at once, the rules between variables included', () => {
+  const message = errorOf({
+    NODE_ENV: 'production',
+    PORT: 'eighty',
+    CACHE_TTL_SECONDS: '5',
+    CACHE_NOT_FOUND_TTL_SECONDS: '10',
+    UPSTREAM_TIMEOUT_MS: '5000',
+    UPSTREAM_DEADLINE_MS: '4000',
+  });
+  const named = message.split('\n').slice(1).map((line) => line.trim().split(':')[0]);
+  expect(named.sort()).toEqual(['CACHE_NOT_FOUND_TTL_SECONDS', 'COMAGIC_ACCESS_TOKEN', 'HELPCRUNCH_API_KEY', 'PORT', 'UPSTREAM_DEADLINE_MS']);
+});
+
+test('a rule between variables is not judged on a variable that is wrong itself', () => {
+  expect(errorOf({ UPSTREAM_TIMEOUT_MS: 'soon', UPSTREAM_DEADLINE_MS: '4000' }).split('\n').slice(1)).toEqual([
+    expect.stringContaining('UPSTREAM_TIMEOUT_MS: must be a whole number'),
+  ]);
+});
