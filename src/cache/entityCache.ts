@@ -39,15 +39,12 @@ export class EntityCache {
     readonly ttl: EntityCacheTtl,
   ) {}
 
+  /** The entries of `keys`, in order; one missing, expired or unreadable is undefined (a miss). */
   async getMany<T>(keys: readonly string[], now = Date.now()): Promise<Array<Cached<T> | undefined>> {
     const raw = await Promise.all(keys.map((key) => this.store.get(key)));
     return raw.map((text) => {
-      if (text === undefined) return undefined;
-      const entry = JSON.parse(text) as Partial<Entry<T>>;
-      if (!('value' in entry) || typeof entry.fetchedAt !== 'number' || typeof entry.freshUntil !== 'number') {
-        return undefined;
-      }
-      return { value: entry.value ?? null, fetchedAt: entry.fetchedAt, fresh: now < entry.freshUntil };
+      const entry = text === undefined ? undefined : entryOf<T>(text);
+      return entry && { value: entry.value, fetchedAt: entry.fetchedAt, fresh: now < entry.freshUntil };
     });
   }
 
@@ -73,6 +70,23 @@ export class EntityCache {
     const entry: Entry<T> = { value, fetchedAt: now, freshUntil: now + freshSeconds * 1000 };
     await this.store.set(key, JSON.stringify(entry), { ttl: keptSeconds });
   }
+}
+
+/**
+ * An entry as stored, or undefined for text that is not one: another writer's, a deploy's
+ * older shape, or damage. Such an entry is a miss, never the failure of a whole batch.
+ */
+function entryOf<T>(text: string): Entry<T> | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof entry !== 'object' || entry === null || !('value' in entry)) return undefined;
+  const { value, fetchedAt, freshUntil } = entry as Record<string, unknown>;
+  if (typeof fetchedAt !== 'number' || typeof freshUntil !== 'number') return undefined;
+  return { value: (value ?? null) as T | null, fetchedAt, freshUntil };
 }
 
 /** The key prefix for one upstream account: `helpcrunch:3f2a…`. */
