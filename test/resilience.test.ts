@@ -1,4 +1,4 @@
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import { createCoMagicDataset, FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
 import type { FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
 import {
   comagicCalls,
@@ -31,6 +31,9 @@ const unavailable: FakeReply = { status: 503, body: '<html>Service Unavailable</
 const internalError: FakeReply = {
   body: { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: { mnemonic: 'internal_error' } } },
 };
+/** Visitors of the default dataset that belong to no person. */
+const bareVisitorIds = [...createCoMagicDataset().visitors.values()].filter((visitor) => visitor.person_id === null).map((visitor) => visitor.id);
+const SEED_VISITOR_ID = 6152759362;
 let nextId = 0;
 const customerId = () => FIRST_GENERATED_CUSTOMER_ID + 100 + nextId++;
 const personId = () => FIRST_GENERATED_PERSON_ID + 50 + nextId++;
@@ -224,6 +227,26 @@ describe('stale-if-error', () => {
       const recovered = await server.query(query, { ids: [String(a), String(b)] });
       expect(recovered.body).toEqual({ data: fresh.body.data });
       expect(helpcrunchCalls(upstreams)).toHaveLength(1);
+    });
+  });
+
+  test('a visitor of no person is served from its stale copy too, as a merged visitor is', async () => {
+    await withServer(env, async (server) => {
+      const [bare, merged] = [bareVisitorIds[0], SEED_VISITOR_ID];
+      const query = `{ bare: visitor(id: "${bare}") { id name } merged: visitor(id: "${merged}") { id name } }`;
+      const fresh = await server.query(query);
+      expect(fresh.body.errors).toBeUndefined();
+      expect(fresh.body.data).toEqual({ bare: { id: String(bare), name: null }, merged: { id: String(merged), name: expect.any(String) } });
+      await pastTtl();
+
+      upstreams.reset();
+      upstreams.comagic.fake.intercept = () => ({ destroy: true });
+      const stale = await server.query(query);
+      expect(stale.body.errors).toBeUndefined();
+      expect(stale.body.data).toEqual(fresh.body.data);
+      const marks = (stale.body as { extensions?: { staleData?: Array<Record<string, unknown>> } }).extensions?.staleData;
+      expect(marks?.map((mark) => mark.path)).toEqual(expect.arrayContaining([['bare'], ['merged']]));
+      expect(marks?.every((mark) => mark.service === 'comagic' && mark.reason === 'UPSTREAM_UNAVAILABLE')).toBe(true);
     });
   });
 

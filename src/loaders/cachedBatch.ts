@@ -23,7 +23,7 @@ export interface CachedBatchOptions<V> {
   request: LoaderRequest;
   ids: readonly number[];
   keyFor(id: number): string;
-  /** Fetches the ids the cache did not have; an id missing from the map is an error. */
+  /** Fetches the ids the cache did not have; an id missing from the map is an error, and so is every id when it rejects. */
   fetchMissing(ids: number[]): Promise<Map<number, Outcome<V>>>;
   /** TTL of a found entity, when it differs from the cache's default. */
   foundTtlSeconds?: number;
@@ -47,7 +47,11 @@ export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Ar
     metrics.cacheLookups.inc({ layer: 'entity', result: entry === undefined ? 'miss' : entry.fresh ? 'hit' : 'stale' });
   }
   const missing = ids.filter((_, index) => !cached[index]?.fresh);
-  const fetched = missing.length > 0 ? await options.fetchMissing(missing) : new Map<number, Outcome<V>>();
+  // A fetch that fails as a whole (one call for every id) fails each id, each then free to stand in from its stale copy.
+  const fetched =
+    missing.length > 0
+      ? await options.fetchMissing(missing).catch((reason: unknown) => new Map(missing.map((id) => [id, asError(reason)] as const)))
+      : new Map<number, Outcome<V>>();
 
   for (const id of missing) {
     const outcome = fetched.get(id);

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
+import { staleMayStandInFor } from '../cache/staleData';
 import type { CoMagicClient } from '../comagic/client';
 import type { WirePersonVisitor, WireVisitor } from '../comagic/wire';
 import { cachedBatch, fetchEach, type LoaderRequest } from './cachedBatch';
@@ -76,7 +77,12 @@ export function createPersonLoaders(
   );
 
   async function loadVisitor(id: number): Promise<VisitorRecord | null> {
-    const personId = await personOfVisitor.load(id);
+    const personId = await personOfVisitor.load(id).catch((error: unknown) => {
+      // A visitor of no person is kept as a bare visitor only: while the upstream fails, that
+      // copy may stand in, as a person's copy does for a merged visitor.
+      if (staleMayStandInFor(error)) return null;
+      throw error;
+    });
     if (personId !== null) {
       const person = await persons.load(personId);
       const row = person?.visitors.find((visitor) => visitor.visitor_id === id);
