@@ -1,4 +1,4 @@
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import { createCoMagicDataset, FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
 import type { FakeReply } from '../src/sandbox/fakeHttpServer';
 import {
   COMAGIC_TOKEN,
@@ -124,6 +124,25 @@ describe('CoMagic failures fail Person only', () => {
     expect(body.data?.customer).not.toBeNull();
     expect(body.errors![0]!.extensions).toMatchObject({ code });
     expect(body.errors![0]!.extensions!.upstream).toEqual({ service: 'comagic', ...upstream });
+  });
+
+  // The limits are read for the points budget only: malformed ones must not cost an answer.
+  const malformedLimits = { limits: { minute_remaining: 'plenty', day_limit: null } };
+
+  test('a good answer with malformed limits in its metadata still answers', async () => {
+    const personId = FIRST_GENERATED_PERSON_ID + 90;
+    const visitors = createCoMagicDataset().persons.get(personId)!;
+    t.upstreams.comagic.fake.intercept = () => ({ body: { jsonrpc: '2.0', id: 1, result: { metadata: malformedLimits, data: visitors } } });
+    const { body } = await t.server.query(`{ person(id: "${personId}") { id visitors { id } } }`);
+    responses.push({ body } as GraphQLResponse);
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ person: { id: String(personId), visitors: visitors.map((visitor) => ({ id: String(visitor.visitor_id) })) } });
+  });
+
+  test('an error with malformed limits in its metadata is still that error', async () => {
+    t.upstreams.comagic.fake.intercept = () => rpcError(-32003, 'ip_not_whitelisted', 'IP is not whitelisted', { metadata: malformedLimits });
+    const { body } = await queryBoth();
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', upstream: { service: 'comagic', code: 'ip_not_whitelisted' } });
   });
 
   test('an upstream message that echoes the token is redacted', async () => {

@@ -10,7 +10,7 @@ import {
   personVisitorsResultSchema,
   rpcResponseSchema,
   visitorsResultSchema,
-  wireLimitsSchema,
+  limitsIn,
   type WirePersonVisitor,
   type WireVisitor,
 } from './wire';
@@ -93,10 +93,10 @@ export class CoMagicClient {
         throw this.badResponse(method, response.status, what);
       }
       if ('error' in envelope.data) {
-        budget.observe(envelope.data.error.data?.metadata?.limits);
+        budget.observe(limitsIn(envelope.data.error.data?.metadata));
         throw comagicError(envelope.data.error, [accessToken]);
       }
-      budget.observe(limitsOf(envelope.data.result));
+      budget.observe(limitsIn((envelope.data.result as { metadata?: unknown } | null)?.metadata));
       const result = schema.safeParse(envelope.data.result);
       if (!result.success) {
         const where = result.error.issues[0]?.path.join('.') || 'result';
@@ -112,11 +112,4 @@ export class CoMagicClient {
       status,
     });
   }
-}
-
-/** `result.metadata.limits`, when it is there and well formed. */
-function limitsOf(result: unknown) {
-  const limits = (result as { metadata?: { limits?: unknown } } | null)?.metadata?.limits;
-  const parsed = wireLimitsSchema.safeParse(limits);
-  return parsed.success ? parsed.data : undefined;
 }

@@ -1,5 +1,5 @@
 import { redact, UpstreamError, type UpstreamErrorCode } from '../errors';
-import type { RpcError, WireLimits } from './wire';
+import { limitsIn, type RpcError, type WireLimits } from './wire';
 
 /**
  * Turns a JSON-RPC error object into a typed UpstreamError. The numeric code is not
@@ -10,7 +10,7 @@ export function comagicError(error: RpcError, secrets: string[]): UpstreamError 
   const upstream = { service: 'comagic' as const, status: 200, ...(mnemonic ? { code: mnemonic } : {}) };
   const message = `CoMagic error ${error.code}${error.message ? `: ${redact(error.message, secrets)}` : ''}`;
   const code = errorCodeFor(error.code, mnemonic);
-  const retryAfter = code === 'RATE_LIMITED' ? secondsUntilReset(error.data?.metadata?.limits) : undefined;
+  const retryAfter = code === 'RATE_LIMITED' ? secondsUntilReset(limitsIn(error.data?.metadata)) : undefined;
   return new UpstreamError(code, message, upstream, { retryAfter });
 }
 

@@ -11,20 +11,30 @@ const textList = z
   .nullish()
   .transform((list) => (list ?? []).filter((item): item is string => item !== null));
 
+/** A field of the limits: read when it is a number, dropped otherwise. */
+const limit = z.number().optional().catch(undefined);
+
+/**
+ * `metadata.limits`, read for the points budget alone: a malformed field is dropped, and
+ * never costs the answer it came with.
+ */
 export const wireLimitsSchema = z.object({
-  day_limit: z.number().optional(),
-  day_remaining: z.number().optional(),
-  day_reset: z.number().optional(),
-  minute_limit: z.number().optional(),
-  minute_remaining: z.number().optional(),
-  minute_reset: z.number().optional(),
+  day_limit: limit,
+  day_remaining: limit,
+  day_reset: limit,
+  minute_limit: limit,
+  minute_remaining: limit,
+  minute_reset: limit,
 });
 
 export type WireLimits = z.infer<typeof wireLimitsSchema>;
 
-const metadataSchema = z
-  .object({ limits: wireLimitsSchema.nullish() })
-  .nullish();
+/** The limits in a result's or an error's `metadata`, when there are any. */
+export function limitsIn(metadata: unknown): WireLimits | undefined {
+  const limits = (metadata as { limits?: unknown } | null | undefined)?.limits;
+  const parsed = wireLimitsSchema.safeParse(limits);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** One row of `get.person_visitors`. */
 export const wirePersonVisitorSchema = z.object({
@@ -50,18 +60,16 @@ export const wireVisitorSchema = z.object({
 
 export type WireVisitor = z.infer<typeof wireVisitorSchema>;
 
+// The result schemas leave `metadata` out: its limits are read apart, by `limitsIn`.
 export const personVisitorsResultSchema = z.object({
-  metadata: metadataSchema,
   data: z.array(wirePersonVisitorSchema),
 });
 
 export const personForVisitorResultSchema = z.object({
-  metadata: metadataSchema,
   data: z.object({ person_id: z.number().int().positive().nullable() }).nullable(),
 });
 
 export const visitorsResultSchema = z.object({
-  metadata: metadataSchema,
   data: z.array(wireVisitorSchema),
 });
 
@@ -72,7 +80,7 @@ export const rpcErrorSchema = z.object({
     .object({
       mnemonic: z.string().optional(),
       field: z.unknown().optional(),
-      metadata: metadataSchema,
+      metadata: z.unknown().optional(),
     })
     .nullish(),
 });
