@@ -13,6 +13,8 @@ export interface CoMagicSandboxOptions {
   /** Points a minute and a day per account. Defaults: 120 and 10 000. */
   minuteLimit?: number;
   dayLimit?: number;
+  /** Calls its fake remembers (it counts them all); default KEPT_CALLS. */
+  keptCalls?: number;
 }
 
 export interface CoMagicSandbox {
@@ -111,7 +113,7 @@ export async function startCoMagicSandbox(options: CoMagicSandboxOptions): Promi
 
     const data = answer(method, p, dataset);
     return { body: { jsonrpc: '2.0', id, result: { metadata: { limits: limits() }, data } } };
-  });
+  }, options.keptCalls);
   const origin = await fake.listen();
   return { url: `${origin}/v2.0`, fake, close: () => fake.close() };
 }

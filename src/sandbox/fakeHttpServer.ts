@@ -30,18 +30,28 @@ export interface FakeReply {
 
 export type Handler = (call: RecordedCall) => FakeReply | Promise<FakeReply>;
 
+/** Calls a fake remembers by default: enough for any test, bounded for a sandbox that runs for days. */
+export const KEPT_CALLS = 10_000;
+
 /**
  * A real HTTP server on loopback behind the sandbox upstreams. `intercept` lets a test
- * replace any answer with a fault; `latencyMs` delays every answer.
+ * replace any answer with a fault; `latencyMs` delays every answer. It remembers the
+ * latest `keptCalls` calls, and counts them all.
  */
 export class FakeHttpServer {
+  /** The latest calls, oldest first. */
   readonly calls: RecordedCall[] = [];
+  /** Every call since the last reset, remembered or not. */
+  callCount = 0;
   intercept: ((call: RecordedCall) => FakeReply | undefined) | undefined;
   latencyMs = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly handle: Handler) {
+  constructor(
+    private readonly handle: Handler,
+    private readonly keptCalls = KEPT_CALLS,
+  ) {
     this.server = createServer((req, res) => void this.serve(req, res));
     this.server.keepAliveTimeout = 5_000;
     this.server.on('connection', (socket) => {
@@ -59,6 +69,7 @@ export class FakeHttpServer {
   /** Forgets the recorded calls: a test's counting starts from here. */
   resetCalls(): void {
     this.calls.length = 0;
+    this.callCount = 0;
   }
 
   async close(): Promise<void> {
@@ -77,7 +88,11 @@ export class FakeHttpServer {
       headers: req.headers,
       body: parseJson(text),
     };
-    this.calls.push(call);
+    this.callCount += 1;
+    if (this.keptCalls > 0) {
+      if (this.calls.length >= this.keptCalls) this.calls.shift();
+      this.calls.push(call);
+    }
     const reply = this.intercept?.(call) ?? (await this.handle(call));
     const delay = (reply.delayMs ?? 0) + this.latencyMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

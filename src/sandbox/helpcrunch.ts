@@ -12,6 +12,8 @@ export interface HelpCrunchSandboxOptions {
   accounts: Record<string, HelpCrunchDataset>;
   /** Requests a minute per account before 429; 0 turns the limit off. Default 120. */
   rateLimitPerMinute?: number;
+  /** Calls its fake remembers (it counts them all); default KEPT_CALLS. */
+  keptCalls?: number;
 }
 
 export interface HelpCrunchSandbox {
@@ -33,7 +35,7 @@ export async function startHelpCrunchSandbox(options: HelpCrunchSandboxOptions):
       return fail(429, 'too_many_requests', 'You have exceeded your requests limit');
     }
     return route(call, dataset);
-  });
+  }, options.keptCalls);
   const origin = await fake.listen();
   return { url: `${origin}/v1`, fake, close: () => fake.close() };
 }

@@ -16,6 +16,7 @@ export interface ResolvedUpstreams {
  * The configured upstreams, with a built-in sandbox standing in for each one whose
  * credential is missing, outside production only. In production a credential may be
  * missing only where requests bring their own (config validation has checked that).
+ * Nothing reads a started sandbox's calls, so it remembers none.
  */
 export async function resolveUpstreams(config: Config, logger: Logger): Promise<ResolvedUpstreams> {
   const closers: Array<() => Promise<void>> = [];
@@ -28,7 +29,7 @@ export async function resolveUpstreams(config: Config, logger: Logger): Promise<
   let { helpcrunch, comagic } = configured;
   if (!helpcrunch.apiKey) {
     const apiKey = `sandbox-${randomBytes(12).toString('hex')}`;
-    const sandbox = await startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() } });
+    const sandbox = await startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() }, keptCalls: 0 });
     closers.push(sandbox.close);
     helpcrunch = { apiUrl: sandbox.url, apiKey };
     logger.warn(
@@ -38,7 +39,7 @@ export async function resolveUpstreams(config: Config, logger: Logger): Promise<
   }
   if (!comagic.accessToken) {
     const accessToken = `sandbox-${randomBytes(12).toString('hex')}`;
-    const sandbox = await startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() } });
+    const sandbox = await startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() }, keptCalls: 0 });
     closers.push(sandbox.close);
     comagic = { apiUrl: sandbox.url, accessToken, userId: undefined };
     logger.warn(
