@@ -11,7 +11,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import { Customer, Device } from '../src/resolvers/Customer';
+import { customerSchema } from '../src/helpcrunch/customer';
 import { readTypeDefs } from '../src/schema';
 
 const [helpcrunchUrl, apiKey, comagicUrl, accessToken] = process.argv.slice(2);
@@ -22,7 +22,7 @@ if (!helpcrunchUrl || !apiKey || !comagicUrl || !accessToken) {
 
 async function getCustomer(id: string): Promise<unknown> {
   const response = await fetch(`${helpcrunchUrl}/customers/${id}`, { headers: { authorization: `Bearer ${apiKey}` } });
-  return response.status === 404 ? null : response.json();
+  return response.status === 404 ? null : customerSchema.parse(await response.json());
 }
 
 let rpcId = 0;
@@ -49,8 +49,7 @@ const resolvers = {
     customers: (_: unknown, { ids }: { ids: string[] }) => ids.map(getCustomer),
     person: (_: unknown, { id }: { id: string }) => ({ id }),
   },
-  Customer: { ...Customer, __resolveReference: (reference: { id: string }) => getCustomer(reference.id) },
-  Device,
+  Customer: { __resolveReference: (reference: { id: string }) => getCustomer(reference.id) },
   Person: {
     __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
     visitors: (person: { id: string }) => personVisitors(person.id),
@@ -65,8 +64,7 @@ const resolvers = {
 
 async function main(): Promise<void> {
   const server = new ApolloServer({
-    // The shared mapping resolvers are typed for the real server's context; the naive one needs none.
-    schema: buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers: resolvers as never }),
+    schema: buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers }),
   });
   const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
   console.log(`READY ${url.replace(/\/$/, '')}`);

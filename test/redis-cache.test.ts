@@ -2,6 +2,7 @@ import { createClient } from '@keyv/redis';
 import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
 import { createCoMagicDataset, createHelpCrunchDataset } from '../src/sandbox/data';
 import { createCacheStore } from '../src/cache/store';
+import { CUSTOMER_SHAPE } from '../src/helpcrunch/customer';
 import { Metrics } from '../src/metrics';
 import { createLogger } from '../src/logger';
 import {
@@ -62,7 +63,7 @@ test('entities are stored in Redis and shared by every replica with the same cre
   await client.connect();
   const keys = await client.keys('*');
   await client.quit();
-  expect(keys.some((key) => /^contact-graph:helpcrunch:[0-9a-f]{16}:customer:1000002$/.test(key))).toBe(true);
+  expect(keys.some((key) => new RegExp(`^contact-graph:helpcrunch:[0-9a-f]{16}:customer:v${CUSTOMER_SHAPE}:1000002$`).test(key))).toBe(true);
   expect(keys.join(' ')).not.toContain(HELPCRUNCH_KEY);
 });
 
@@ -158,7 +159,7 @@ test('an answer does not wait for its entity writes: they land in Redis after it
   const id = FIRST_GENERATED_CUSTOMER_ID + 40;
   const checker = createClient({ url: redis.url });
   await checker.connect();
-  const entityKeys = () => checker.keys(`contact-graph:helpcrunch:*:customer:${id}`);
+  const entityKeys = () => checker.keys(`contact-graph:helpcrunch:*:customer:v${CUSTOMER_SHAPE}:${id}`);
   try {
     // Redis stops taking writes (reads still answer) while the upstream answers: the lookups
     // and the rate-limit budget, which is a write too, are behind the request by then.

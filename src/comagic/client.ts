@@ -5,15 +5,8 @@ import type { UpstreamConnection } from '../transport/http';
 import type { CallOptions } from '../transport/request';
 import type { PointsBudget } from './budget';
 import { comagicError } from './errors';
-import {
-  personForVisitorResultSchema,
-  personVisitorsResultSchema,
-  rpcResponseSchema,
-  visitorsResultSchema,
-  limitsIn,
-  type WirePersonVisitor,
-  type WireVisitor,
-} from './wire';
+import { personVisitorsSchema, visitorsSchema, type Visitor } from './person';
+import { limitsIn, personForVisitorResultSchema, rpcResponseSchema } from './wire';
 
 export interface CoMagicClientOptions {
   accessToken: string;
@@ -32,9 +25,8 @@ export class CoMagicClient {
   constructor(private readonly options: CoMagicClientOptions) {}
 
   /** `get.person_visitors`: every visitor merged into the person; empty when there is no such person. */
-  async personVisitors(personId: number, call: CallOptions): Promise<WirePersonVisitor[]> {
-    const result = await this.call(call, 'get.person_visitors', { person_id: personId }, personVisitorsResultSchema);
-    return result.data;
+  async personVisitors(personId: number, call: CallOptions): Promise<Visitor[]> {
+    return this.call(call, 'get.person_visitors', { person_id: personId }, personVisitorsSchema);
   }
 
   /** `getobj.person_for_visitor`: the person a visitor was merged into, or null. */
@@ -49,10 +41,9 @@ export class CoMagicClient {
   }
 
   /** `get.visitors`: the one method that takes many ids. */
-  async visitors(ids: readonly number[], call: CallOptions): Promise<WireVisitor[]> {
+  async visitors(ids: readonly number[], call: CallOptions): Promise<Visitor[]> {
     if (ids.length === 0) return [];
-    const result = await this.call(call, 'get.visitors', { ids: [...ids] }, visitorsResultSchema);
-    return result.data;
+    return this.call(call, 'get.visitors', { ids: [...ids] }, visitorsSchema);
   }
 
   /**
@@ -63,7 +54,7 @@ export class CoMagicClient {
     call: CallOptions,
     method: string,
     params: Record<string, unknown>,
-    schema: z.ZodType<T>,
+    schema: z.ZodType<T, unknown>,
   ): Promise<T> {
     const { connection, accessToken, userId, policy, budget } = this.options;
     return policy.run(method, async (signal, timeoutMs) => {

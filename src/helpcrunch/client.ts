@@ -4,12 +4,8 @@ import type { CallPolicy } from '../transport/callPolicy';
 import type { HttpResponse, UpstreamConnection } from '../transport/http';
 import type { CallOptions } from '../transport/request';
 import { helpcrunchError } from './errors';
-import {
-  wireCustomerListSchema,
-  wireCustomerSchema,
-  type SearchRequest,
-  type WireCustomer,
-} from './wire';
+import { customerListSchema, customerSchema, type Customer } from './customer';
+import type { SearchRequest } from './wire';
 
 /** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
 export const SEARCH_PAGE_SIZE = 100;
@@ -34,10 +30,10 @@ export class HelpCrunchClient {
   constructor(private readonly options: HelpCrunchClientOptions) {}
 
   /** `GET /customers/{id}`; null when HelpCrunch answers 404. */
-  async getCustomer(id: number, call: CallOptions): Promise<WireCustomer | null> {
+  async getCustomer(id: number, call: CallOptions): Promise<Customer | null> {
     const response = await this.send(call, { method: 'GET', path: `/customers/${id}`, route: '/customers/{id}' });
     if (response.status === 404) return null;
-    return this.parse(response, wireCustomerSchema);
+    return this.parse(response, customerSchema);
   }
 
   /**
@@ -45,7 +41,7 @@ export class HelpCrunchClient {
    * no multi-get, so this is the only way to fetch many customers in one call. The result
    * is in HelpCrunch's order, not the order asked.
    */
-  async searchCustomersByIds(ids: readonly number[], call: CallOptions): Promise<WireCustomer[]> {
+  async searchCustomersByIds(ids: readonly number[], call: CallOptions): Promise<Customer[]> {
     if (ids.length === 0) return [];
     if (ids.length > SEARCH_PAGE_SIZE) {
       throw new RangeError(`searchCustomersByIds takes at most ${SEARCH_PAGE_SIZE} ids, got ${ids.length}`);
@@ -57,7 +53,7 @@ export class HelpCrunchClient {
       offset: 0,
     };
     const response = await this.send(call, { method: 'POST', path: '/customers/search', body });
-    return this.parse(response, wireCustomerListSchema).data;
+    return this.parse(response, customerListSchema);
   }
 
   /**
@@ -84,7 +80,7 @@ export class HelpCrunchClient {
     });
   }
 
-  private parse<T>(response: HttpResponse, schema: z.ZodType<T>): T {
+  private parse<T>(response: HttpResponse, schema: z.ZodType<T, unknown>): T {
     if (response.status === 404) throw helpcrunchError(response, [this.options.apiKey]);
     if (response.json === undefined) {
       throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HelpCrunch sent a body that is not JSON', {

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from '../helpcrunch/client';
-import type { WireCustomer } from '../helpcrunch/wire';
+import { CUSTOMER_SHAPE, type Customer } from '../helpcrunch/customer';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from './cachedBatch';
 
-export type CustomerLoader = DataLoader<number, WireCustomer | null>;
+export type CustomerLoader = DataLoader<number, Customer | null>;
 
 /**
  * Customers by HelpCrunch id, for one request. A batch becomes one `POST /customers/search`
@@ -18,13 +18,13 @@ export function createCustomerLoader(
   request: LoaderRequest,
 ): CustomerLoader {
   return new DataLoader((ids) =>
-    cachedBatch<WireCustomer>({
+    cachedBatch<Customer>({
       loader: 'customers',
       service: 'helpcrunch',
       cache,
       request,
       ids,
-      keyFor: (id) => `${scope}:customer:${id}`,
+      keyFor: (id) => `${scope}:customer:v${CUSTOMER_SHAPE}:${id}`,
       fetchMissing: (missing) => fetchCustomers(client, missing, request),
     }),
   );
@@ -34,19 +34,19 @@ async function fetchCustomers(
   client: HelpCrunchClient,
   ids: number[],
   { call }: LoaderRequest,
-): Promise<Map<number, Outcome<WireCustomer>>> {
+): Promise<Map<number, Outcome<Customer>>> {
   if (ids.length === 1) return fetchEach(ids, (id) => client.getCustomer(id, call));
 
   const chunks: number[][] = [];
   for (let start = 0; start < ids.length; start += SEARCH_PAGE_SIZE) {
     chunks.push(ids.slice(start, start + SEARCH_PAGE_SIZE));
   }
-  const outcomes = new Map<number, Outcome<WireCustomer>>();
+  const outcomes = new Map<number, Outcome<Customer>>();
   const unconfirmed: number[] = [];
   await Promise.all(
     chunks.map(async (chunk) => {
       try {
-        const found = new Map((await client.searchCustomersByIds(chunk, call)).map((customer) => [customer.id, customer]));
+        const found = new Map((await client.searchCustomersByIds(chunk, call)).map((customer) => [Number(customer.id), customer]));
         for (const id of chunk) {
           const customer = found.get(id);
           if (customer) outcomes.set(id, customer);

@@ -2,27 +2,15 @@ import DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
 import { staleMayStandInFor } from '../cache/staleData';
 import type { CoMagicClient } from '../comagic/client';
-import type { WirePersonVisitor, WireVisitor } from '../comagic/wire';
+import { PERSON_SHAPE, type Person, type Visitor } from '../comagic/person';
 import { cachedBatch, fetchEach, type LoaderRequest } from './cachedBatch';
-
-/** A person with every visitor merged into it, as `get.person_visitors` returns them. */
-export interface PersonRecord {
-  id: number;
-  visitors: WirePersonVisitor[];
-}
-
-/**
- * A visitor: a `get.person_visitors` row, or, for a visitor that belongs to no person,
- * a `get.visitors` row lifted into the same shape (no person, company or commentary).
- */
-export type VisitorRecord = Omit<WirePersonVisitor, 'person_id'> & { person_id: number | null };
 
 /** The visitor → person mapping does not change once made, so it is kept long. */
 export const VISITOR_PERSON_TTL_SECONDS = 24 * 60 * 60;
 
 export interface PersonLoaders {
-  persons: DataLoader<number, PersonRecord | null>;
-  visitors: DataLoader<number, VisitorRecord | null>;
+  persons: DataLoader<number, Person | null>;
+  visitors: DataLoader<number, Visitor | null>;
 }
 
 /**
@@ -38,16 +26,17 @@ export function createPersonLoaders(
 ): PersonLoaders {
   const { call, stale } = request;
   const common = { service: 'comagic' as const, cache, request };
-  const persons = new DataLoader<number, PersonRecord | null>((ids) =>
-    cachedBatch<PersonRecord>({
+  const keyPrefix = `${scope}:v${PERSON_SHAPE}`;
+  const persons = new DataLoader<number, Person | null>((ids) =>
+    cachedBatch<Person>({
       ...common,
       loader: 'persons',
       ids,
-      keyFor: (id) => `${scope}:person:${id}`,
+      keyFor: (id) => `${keyPrefix}:person:${id}`,
       fetchMissing: (missing) =>
         fetchEach(missing, async (id) => {
           const visitors = await client.personVisitors(id, call);
-          return visitors.length === 0 ? null : { id, visitors };
+          return visitors.length === 0 ? null : { id: String(id), visitors };
         }),
     }),
   );
@@ -57,56 +46,44 @@ export function createPersonLoaders(
       ...common,
       loader: 'personOfVisitor',
       ids,
-      keyFor: (id) => `${scope}:visitor-person:${id}`,
+      keyFor: (id) => `${keyPrefix}:visitor-person:${id}`,
       foundTtlSeconds: VISITOR_PERSON_TTL_SECONDS,
       fetchMissing: (missing) => fetchEach(missing, (id) => client.personForVisitor(id, call)),
     }),
   );
 
-  const bareVisitors = new DataLoader<number, WireVisitor | null>((ids) =>
-    cachedBatch<WireVisitor>({
+  const visitorsOfNoPerson = new DataLoader<number, Visitor | null>((ids) =>
+    cachedBatch<Visitor>({
       ...common,
       loader: 'visitors',
       ids,
-      keyFor: (id) => `${scope}:visitor:${id}`,
+      keyFor: (id) => `${keyPrefix}:visitor:${id}`,
       fetchMissing: async (missing) => {
-        const found = new Map((await client.visitors(missing, call)).map((visitor) => [visitor.id, visitor]));
+        const found = new Map((await client.visitors(missing, call)).map((visitor) => [Number(visitor.id), visitor]));
         return new Map(missing.map((id) => [id, found.get(id) ?? null]));
       },
     }),
   );
 
-  async function loadVisitor(id: number): Promise<VisitorRecord | null> {
+  async function loadVisitor(id: number): Promise<Visitor | null> {
     const personId = await personOfVisitor.load(id).catch((error: unknown) => {
-      // A visitor of no person is kept as a bare visitor only: while the upstream fails, that
-      // copy may stand in, as a person's copy does for a merged visitor.
+      // A visitor of no person is kept as such only: while the upstream fails, that copy may
+      // stand in, as a person's copy does for a merged visitor.
       if (staleMayStandInFor(error)) return null;
       throw error;
     });
     if (personId !== null) {
       const person = await persons.load(personId);
-      const row = person?.visitors.find((visitor) => visitor.visitor_id === id);
-      if (row) {
-        stale.carryOver(person, row);
-        return row;
+      const visitor = person?.visitors.find((candidate) => candidate.id === String(id));
+      if (visitor) {
+        stale.carryOver(person, visitor);
+        return visitor;
       }
     }
-    const bare = await bareVisitors.load(id);
-    if (!bare) return null;
-    const visitor: VisitorRecord = {
-      visitor_id: bare.id,
-      person_id: null,
-      name: bare.name,
-      emails: bare.emails,
-      phones: bare.phones,
-      company: null,
-      commentary: null,
-    };
-    stale.carryOver(bare, visitor);
-    return visitor;
+    return visitorsOfNoPerson.load(id);
   }
 
-  const visitors = new DataLoader<number, VisitorRecord | null>((ids) =>
+  const visitors = new DataLoader<number, Visitor | null>((ids) =>
     Promise.all(ids.map((id) => loadVisitor(id).catch((error: unknown) => error as Error))),
   );
 

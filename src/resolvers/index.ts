@@ -1,6 +1,6 @@
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/resolvers-types';
-import { Customer, Device } from './Customer';
+import { Customer } from './Customer';
 import { Person } from './Person';
 import { Query } from './Query';
 import { Visitor } from './Visitor';
@@ -10,7 +10,6 @@ export const resolvers: Resolvers = {
   JSON: JSONResolver,
   Query,
   Customer,
-  Device,
   Person,
   Visitor,
 };

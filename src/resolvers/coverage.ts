@@ -1,0 +1,13 @@
+/**
+ * `true` when every field of the GraphQL type `G` is a key of the domain type `D` or one of
+ * the `Resolved` fields that have a resolver of their own; otherwise it names the fields
+ * nothing fills, and the `true` it is checked against fails to compile.
+ */
+export type Covers<D, G, Resolved extends string = never> = [Uncovered<D, G, Resolved>] extends [never]
+  ? true
+  : { fieldsNothingFills: Uncovered<D, G, Resolved> };
+
+type Uncovered<D, G, Resolved extends string> = Exclude<keyof Omit<G, '__typename'>, keyof D | Resolved>;
+
+/** A list of `Covers` checks, each of which must be `true`. */
+export type AllCovered<Checks extends true[]> = Checks;
