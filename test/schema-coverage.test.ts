@@ -1,0 +1,34 @@
+import { isObjectType } from 'graphql';
+import { personVisitorsSchema } from '../src/comagic/person';
+import { customerSchema } from '../src/helpcrunch/customer';
+import { resolvers } from '../src/resolvers';
+import { SEED_CUSTOMER, SEED_PERSON_ID, SEED_PERSON_VISITORS } from '../src/sandbox/data';
+import { buildSchema } from '../src/schema';
+
+// What each GraphQL type is resolved from, as the wire schemas make it from the seed documents.
+const customer = customerSchema.parse(SEED_CUSTOMER);
+const visitors = personVisitorsSchema.parse({ data: SEED_PERSON_VISITORS });
+const domainObjects: Record<string, object> = {
+  Customer: customer,
+  Location: customer.location!,
+  Device: customer.device!,
+  Tag: customer.tags[0]!,
+  Person: { id: String(SEED_PERSON_ID), visitors },
+  Visitor: visitors[0]!,
+};
+
+const schema = buildSchema();
+/** The object types this subgraph serves: not the root, federation's or introspection's own. */
+const servedTypes = Object.values(schema.getTypeMap())
+  .filter(isObjectType)
+  .filter((type) => !type.name.startsWith('_') && type !== schema.getQueryType());
+
+test('every object type the schema serves is resolved from a domain type', () => {
+  expect(servedTypes.map((type) => type.name).sort()).toEqual(Object.keys(domainObjects).sort());
+});
+
+test.each(servedTypes.map((type) => [type.name, type] as const))('every field of %s is in its domain type or has a resolver', (name, type) => {
+  const own = resolvers[name as keyof typeof resolvers] as Record<string, unknown> | undefined;
+  const unfilled = Object.keys(type.getFields()).filter((field) => !(field in domainObjects[name]!) && own?.[field] === undefined);
+  expect(unfilled).toEqual([]);
+});
