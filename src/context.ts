@@ -14,7 +14,8 @@ import { createPersonLoaders, type PersonLoaders } from './loaders/persons';
 import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { CallPolicy, type Throttle } from './transport/callPolicy';
+import { CallPolicy } from './transport/callPolicy';
+import type { Throttle } from './transport/throttle';
 import { UpstreamConnection } from './transport/http';
 import { limiterWindow, RequestRateLimiter } from './transport/rateLimiter';
 

@@ -2,7 +2,7 @@ import { PointsBudget } from '../src/comagic/budget';
 import { UpstreamError } from '../src/errors';
 import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
 import type { FakeHttpServer, FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
-import type { Release } from '../src/transport/callPolicy';
+import type { Release } from '../src/transport/throttle';
 import { limiterWindow } from '../src/transport/rateLimiter';
 import {
   comagicCalls,

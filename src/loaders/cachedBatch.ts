@@ -2,7 +2,7 @@ import type { EntityCache } from '../cache/entityCache';
 import { staleMayStandInFor, type StaleEntities } from '../cache/staleData';
 import type { UpstreamService } from '../errors';
 import type { Metrics } from '../metrics';
-import type { CallOptions } from '../transport/request';
+import type { CallOptions } from '../transport/http';
 
 /** What a fetch says of one id: the entity, null for "does not exist", or the error that hit it. */
 export type Outcome<V> = V | null | Error;

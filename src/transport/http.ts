@@ -1,13 +1,20 @@
 import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header';
 import { UpstreamError, type UpstreamService } from '../errors';
-import type { CallOptions } from './request';
 
 /**
  * The one place that talks HTTP to an upstream: a keep-alive connection pool per upstream,
  * an abort signal per attempt, and network failures turned into typed errors. What a
  * status code or a body means is for the upstream's own folder to say.
  */
+
+/** What an upstream call carries from the GraphQL request that caused it. */
+export interface CallOptions {
+  /** Sent upstream as `X-Request-Id`, so one request can be followed across services. */
+  requestId: string;
+  /** Counts the HTTP requests sent upstream for the GraphQL request, retries included. */
+  upstreamCalls: Record<UpstreamService, number>;
+}
 
 export interface HttpRequest {
   method: 'GET' | 'POST';

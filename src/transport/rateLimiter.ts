@@ -9,7 +9,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { UpstreamService } from '../errors';
 import type { Logger } from '../logger';
-import { budgetUsedUp, NO_RELEASE, type Release, type Throttle } from './callPolicy';
+import { budgetUsedUp, NO_RELEASE, type Release, type Throttle } from './throttle';
 
 export interface RequestRateLimiterOptions {
   service: UpstreamService;
