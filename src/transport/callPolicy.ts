@@ -9,34 +9,14 @@ import {
   retry,
   type BulkheadPolicy,
   type CircuitBreakerPolicy,
+  type IRetryBackoffContext,
+  type RetryPolicy,
 } from 'cockatiel';
 import type { UpstreamPolicyConfig } from '../config';
 import { retryAfterSeconds, UpstreamError, type UpstreamService } from '../errors';
 import type { Logger } from '../logger';
 import { CIRCUIT_STATE, type Metrics } from '../metrics';
-
-/** A throttle's refusal: the account's budget is used up for `waitMs` more, and nothing was sent. */
-export function budgetUsedUp(service: UpstreamService, message: string, waitMs: number): UpstreamError {
-  return new UpstreamError('RATE_LIMITED', message, { service }, { retryAfter: retryAfterSeconds(waitMs), heldBack: true });
-}
-
-/** Tells a throttle that a call it let through has settled: answered, failed or never sent. */
-export type Release = () => void;
-
-/** For a throttle that need not know when a call has settled. */
-export const NO_RELEASE: Release = () => undefined;
-
-/** What stands between a call and an account's rate limit. */
-export interface Throttle {
-  /**
-   * Resolves when one more call may be sent, to the release to call once that call has
-   * settled. Waits at most `maxWaitMs`; past that it throws a held-back RATE_LIMITED error
-   * with `retryAfter`.
-   */
-  acquire(maxWaitMs: number): Promise<Release>;
-  /** The upstream itself answered "rate limited": hold the next calls back for a while. */
-  holdOff(retryAfterSeconds: number | undefined): void;
-}
+import type { Release, Throttle } from './throttle';
 
 export interface CallPolicyOptions extends UpstreamPolicyConfig {
   service: UpstreamService;
@@ -66,23 +46,57 @@ const BACKOFF_CAP_MS = 2_000;
 /** A retry is not started with less time than this left before the deadline. */
 const MIN_ATTEMPT_MS = 50;
 
+/** The longest pause before retry number `attempt` (1 for the first) after a transient failure. */
+function backoffCapMs(attempt: number): number {
+  return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+}
+
+/** The upstream's own "rate limited", with the wait it asked for. */
+function askedToWait(error: unknown): error is UpstreamError & { retryAfter: number } {
+  return error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack && error.retryAfter !== undefined;
+}
+
+/**
+ * The pause before a retry: the upstream's Retry-After when it said one, otherwise
+ * exponential backoff with full jitter.
+ */
+export function retryDelay({ attempt, result }: IRetryBackoffContext<unknown>): number {
+  const error = 'error' in result ? result.error : undefined;
+  return askedToWait(error) ? error.retryAfter * 1000 : Math.random() * backoffCapMs(attempt);
+}
+
+/** A failure this call will not retry, whatever it is: the policy hands on `error` as it is. */
+class Final {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * Everything one account's upstream calls go through, outermost first: a deadline for the
  * whole call; retries of transient failures with exponential backoff and full jitter
- * (and one retry after an upstream's Retry-After when it fits the wait budget); the
- * account's rate limit; a circuit breaker; a concurrency cap; a timeout per attempt.
- * Every call this server makes upstream is a read, so every one may be retried.
+ * (and one retry after an upstream's Retry-After when it fits the wait budget); a circuit
+ * breaker; the account's rate limit; a concurrency cap; a timeout per attempt. Every call
+ * this server makes upstream is a read, so every one may be retried. The policies are
+ * built once per account.
  */
 export class CallPolicy {
+  private readonly retries: RetryPolicy;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly inFlight: BulkheadPolicy;
   private readonly log: Logger;
+  /** When the circuit last opened: only to tell callers when to come back. */
   private circuitOpenedAt = 0;
 
   constructor(private readonly options: CallPolicyOptions) {
     this.log = options.logger.child({ component: 'upstream', upstream: { service: options.service }, account: options.account });
+    this.retries = retry(
+      // Transient failures, and an upstream's "rate limited" whose Retry-After fits the wait budget.
+      handleWhen((error) => error instanceof UpstreamError && (error.isTransient || (askedToWait(error) && error.retryAfter * 1000 <= options.maxWaitMs))),
+      { maxAttempts: MAX_RETRIES, backoff: new DelegateBackoff(retryDelay) },
+    );
+    // Transient failures open the circuit. A probe of a half-open circuit that the rate limit
+    // held back learnt nothing of the upstream: it opens the circuit again, rather than closing it.
     this.breaker = circuitBreaker(
-      handleWhen((error) => error instanceof UpstreamError && error.isTransient),
+      handleWhen((error) => error instanceof UpstreamError && (error.isTransient || (error.heldBack && this.breaker.state === CircuitState.HalfOpen))),
       { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
     );
     this.breaker.onBreak(() => {
@@ -104,42 +118,32 @@ export class CallPolicy {
 
   /** Runs one upstream call; `method` names it in metrics (`GET /customers/{id}`, `get.visitors`). */
   async run<T>(method: string, attempt: Attempt<T>): Promise<T> {
-    const { deadlineMs, maxWaitMs } = this.options;
+    const { deadlineMs } = this.options;
     const deadline = Date.now() + deadlineMs;
     // Timers cleared when the call ends: AbortSignal.timeout() would fire later for every
     // call, each time building an AbortError and waking whatever listened.
     const deadlineSignal = new AbortController();
     const deadlineTimer = setTimeout(() => deadlineSignal.abort(), deadlineMs);
-    let retriesDone = 0;
-    let retriedAfterRateLimit = false;
-    let nextDelayMs = 0;
-
-    // Decides on each failure whether to retry, and how long to pause first.
-    const retryable = (error: Error): boolean => {
-      if (!(error instanceof UpstreamError) || error.heldBack || retriesDone >= MAX_RETRIES) return false;
-      let delayMs: number;
-      if (error.isTransient) {
-        delayMs = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retriesDone);
-      } else if (error.code === 'RATE_LIMITED' && error.retryAfter !== undefined && !retriedAfterRateLimit) {
-        delayMs = error.retryAfter * 1000;
-        if (delayMs > maxWaitMs) return false;
-      } else {
-        return false;
-      }
-      if (Date.now() + delayMs + MIN_ATTEMPT_MS > deadline) return false;
-      if (!error.isTransient) retriedAfterRateLimit = true;
-      retriesDone += 1;
-      nextDelayMs = delayMs;
-      return true;
-    };
-    const withRetries = retry(handleWhen(retryable), {
-      maxAttempts: MAX_RETRIES,
-      backoff: new DelegateBackoff(() => nextDelayMs),
-    });
+    let waitedAsAsked = false;
 
     try {
-      return await withRetries.execute(() => this.attempt(method, attempt, deadline, deadlineSignal.signal));
-    } catch (error) {
+      return await this.retries.execute(async ({ attempt: tries }) => {
+        try {
+          return await this.attempt(method, attempt, deadline, deadlineSignal.signal);
+        } catch (error) {
+          // What only this call knows: whether a retry still fits before its deadline, and
+          // whether it has already waited once as the upstream asked.
+          const longestPauseMs = askedToWait(error) ? error.retryAfter * 1000 : backoffCapMs(tries + 1);
+          if (Date.now() + longestPauseMs + MIN_ATTEMPT_MS > deadline) throw new Final(error);
+          if (askedToWait(error)) {
+            if (waitedAsAsked) throw new Final(error);
+            waitedAsAsked = true;
+          }
+          throw error;
+        }
+      });
+    } catch (thrown) {
+      const error = thrown instanceof Final ? thrown.error : thrown;
       const final = this.heldBackError(error) ?? error;
       if (final instanceof UpstreamError && final.heldBack) {
         this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: HELD_BACK_REASON[final.code] ?? final.code });
@@ -151,25 +155,21 @@ export class CallPolicy {
   }
 
   /**
-   * One try. An open circuit fails before the rate limit is asked, so that no budget is spent
-   * on calls that will not be sent; the rate limit is asked before the breaker, so that a call
-   * it holds back is never taken for the probe that closes a half-open circuit.
+   * One try. The breaker comes before the rate limit, so that a call on an open circuit fails
+   * without spending budget; the rate limit comes before the concurrency cap.
    */
-  private async attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
-    const { service, metrics } = this.options;
-    if (this.breaker.state === CircuitState.Open && Date.now() < this.circuitOpenedAt + this.options.breakerHalfOpenMs) {
-      throw new BrokenCircuitError();
-    }
-    const waitStarted = performance.now();
-    let release: Release;
-    try {
-      release = await this.options.throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
-    } finally {
-      metrics.rateLimitWait.observe({ service }, (performance.now() - waitStarted) / 1000);
-    }
-    try {
-      return await this.breaker.execute(() =>
-        this.inFlight.execute(async () => {
+  private attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+    const { service, metrics, throttle } = this.options;
+    return this.breaker.execute(async () => {
+      const waitStarted = performance.now();
+      let release: Release;
+      try {
+        release = await throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
+      } finally {
+        metrics.rateLimitWait.observe({ service }, (performance.now() - waitStarted) / 1000);
+      }
+      try {
+        return await this.inFlight.execute(async () => {
           const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
           if (timeoutMs <= 0) throw this.deadlinePassed();
           const sent = performance.now();
@@ -184,17 +184,15 @@ export class CallPolicy {
             metrics.upstreamRequests.inc(labels);
             metrics.upstreamDuration.observe(labels, (performance.now() - sent) / 1000);
           }
-        }, deadlineSignal),
-      );
-    } catch (error) {
-      if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) {
-        this.options.throttle.holdOff(error.retryAfter);
+        }, deadlineSignal);
+      } catch (error) {
+        if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) throttle.holdOff(error.retryAfter);
+        throw error;
+      } finally {
+        // After holdOff, so that calls waiting on this one see what its answer told.
+        release();
       }
-      throw error;
-    } finally {
-      // After holdOff, so that calls waiting on this one see what its answer told.
-      release();
-    }
+    });
   }
 
   /** Errors of the policy itself, for calls that were never sent, as typed upstream errors. */
