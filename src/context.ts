@@ -1,12 +1,13 @@
 import type { RedisClientType } from '@keyv/redis';
 import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
-import { cacheScope, credentialFingerprint, type EntityCache } from './cache/entityCache';
+import type { EntityCache } from './cache/entityCache';
 import type { CacheableAnswer } from './cache/responseCache';
 import { StaleEntities } from './cache/staleData';
 import { PointsBudget } from './comagic/budget';
 import { CoMagicClient } from './comagic/client';
 import { MAX_CONCURRENCY, type Config } from './config';
+import { cacheScope, credentialFingerprint } from './credentials';
 import { UpstreamError, type UpstreamService } from './errors';
 import { HelpCrunchClient } from './helpcrunch/client';
 import { createCustomerLoader, type CustomerLoader } from './loaders/customers';
@@ -111,7 +112,7 @@ export function createServices(
         client: build(credential, credentialFingerprint(credential)),
         scope: cacheScope(service, credential),
       }),
-      dispose: (_account, credential) => metrics.forgetAccount(service, credentialFingerprint(credential)),
+      dispose: (_account, credential) => void metrics.forgetAccount(credentialFingerprint(credential)),
     });
 
   const helpcrunchAccounts = accounts(

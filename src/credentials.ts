@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Credentials } from './context';
+import type { UpstreamService } from './errors';
 
 /** The headers a router forwards when each tenant brings its own upstream credentials. */
 export const CREDENTIAL_HEADERS = {
@@ -31,4 +33,14 @@ export function requestCredentials(headers: IncomingHttpHeaders, defaults: Crede
     credentials[key] = value;
   }
   return credentials;
+}
+
+/** The key prefix for one upstream account: `helpcrunch:3f2a…`. */
+export function cacheScope(service: UpstreamService, credential: string): string {
+  return `${service}:${credentialFingerprint(credential)}`;
+}
+
+/** A one-way, short fingerprint of a credential: safe to put in keys and logs. */
+export function credentialFingerprint(credential: string): string {
+  return createHash('sha256').update(credential).digest('hex').slice(0, 16);
 }

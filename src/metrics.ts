@@ -1,5 +1,4 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { UpstreamService } from './errors';
 
 /** Past this many distinct operation names, new ones are counted as `other`. */
 const MAX_OPERATION_NAMES = 200;
@@ -119,11 +118,14 @@ export class Metrics {
     return name;
   }
 
-  /** Drops the per-account series of an account no longer kept in memory. */
-  forgetAccount(service: UpstreamService, account: string): void {
-    this.circuitState.remove({ service, account });
-    if (service === 'comagic') {
-      for (const window of ['minute', 'day']) this.comagicPointsRemaining.remove({ account, window });
+  /** The metrics with a series per upstream account. */
+  private readonly perAccount: Array<Gauge<string>> = [this.circuitState, this.comagicPointsRemaining];
+
+  /** Drops every series of an account no longer kept in memory, whichever upstream it is of. */
+  async forgetAccount(account: string): Promise<void> {
+    for (const metric of this.perAccount) {
+      const { values } = await metric.get();
+      for (const { labels } of values) if (labels.account === account) metric.remove(labels);
     }
   }
 }

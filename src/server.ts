@@ -11,7 +11,7 @@ import { printSchema } from 'graphql';
 import { EntityCache } from './cache/entityCache';
 import { persistedQueryCache } from './cache/persistedQueries';
 import { cacheableAnswerPlugin, ResponseCache } from './cache/responseCache';
-import { staleDataPlugin } from './cache/staleData';
+import { staleDataPlugin } from './plugins/staleData';
 import { createCacheStore } from './cache/store';
 import type { Config } from './config';
 import { cacheScopes, createContext, createServices, type Context } from './context';

@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { BackgroundWrites } from './backgroundWrites';
-import type { UpstreamService } from '../errors';
 
 /** A cached lookup: `value` is null when the upstream said the entity does not exist. */
 export interface Cached<T> {
@@ -87,14 +85,4 @@ function entryOf<T>(text: string): Entry<T> | undefined {
   const { value, fetchedAt, freshUntil } = entry as Record<string, unknown>;
   if (typeof fetchedAt !== 'number' || typeof freshUntil !== 'number') return undefined;
   return { value: (value ?? null) as T | null, fetchedAt, freshUntil };
-}
-
-/** The key prefix for one upstream account: `helpcrunch:3f2a…`. */
-export function cacheScope(service: UpstreamService, credential: string): string {
-  return `${service}:${credentialFingerprint(credential)}`;
-}
-
-/** A one-way, short fingerprint of a credential: safe to put in keys and logs. */
-export function credentialFingerprint(credential: string): string {
-  return createHash('sha256').update(credential).digest('hex').slice(0, 16);
 }
