@@ -11,8 +11,8 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import { customerSchema } from '../src/helpcrunch/customer';
-import { readTypeDefs } from '../src/schema';
+import { customerSchema } from '../src/upstreams/helpcrunch/customer';
+import { readTypeDefs } from '../src/graphql/schema';
 
 const [helpcrunchUrl, apiKey, comagicUrl, accessToken] = process.argv.slice(2);
 if (!helpcrunchUrl || !apiKey || !comagicUrl || !accessToken) {

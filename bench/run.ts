@@ -14,17 +14,11 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { startCoMagicSandbox } from '../src/sandbox/comagic';
-import {
-  createCoMagicDataset,
-  createHelpCrunchDataset,
-  FIRST_GENERATED_CUSTOMER_ID,
-  FIRST_GENERATED_PERSON_ID,
-  SEED_CUSTOMER,
-  SEED_PERSON_ID,
-} from '../src/sandbox/data';
+import { startCoMagicSandbox } from '../src/upstreams/comagic/sandbox';
+import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
 import type { FakeHttpServer } from '../src/sandbox/fakeHttpServer';
-import { startHelpCrunchSandbox } from '../src/sandbox/helpcrunch';
+import { startHelpCrunchSandbox } from '../src/upstreams/helpcrunch/sandbox';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,4 +1,4 @@
-import { subgraphSdl } from './schema';
+import { subgraphSdl } from './graphql/schema';
 
 // `npm run --silent schema:print > contact-graph.graphql`, for `rover subgraph publish`.
 subgraphSdl().then(

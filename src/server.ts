@@ -28,7 +28,7 @@ import { graphqlMetricsPlugin } from './plugins/metrics';
 import { requestSummaryPlugin } from './plugins/requestSummary';
 import { queryLimits } from './queryLimits';
 import { resolveUpstreams } from './sandbox';
-import { buildSchema } from './schema';
+import { buildSchema } from './graphql/schema';
 
 export interface RunningServer {
   /** `http://host:port`; the GraphQL endpoint is `${url}/graphql`. */

@@ -1,4 +1,5 @@
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
 // A fresh cache per test would hide nothing here: every test asks for ids no other test asks for.
@@ -118,7 +119,7 @@ test('a visitor that belongs to no person is found through get.visitors', async 
 });
 
 async function findBareVisitorId(): Promise<number> {
-  const { createCoMagicDataset } = await import('../src/sandbox/data');
+  const { createCoMagicDataset } = await import('../src/upstreams/comagic/sandboxData');
   const dataset = createCoMagicDataset();
   const bare = [...dataset.visitors.values()].filter((visitor) => visitor.person_id === null);
   return bare[bare.length - 1]!.id;

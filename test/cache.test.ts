@@ -3,7 +3,8 @@ import { EntityCache } from '../src/cache/entityCache';
 import { createCacheStore } from '../src/cache/store';
 import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
 const t = useTestServer({ CACHE_TTL_SECONDS: '60', CACHE_NOT_FOUND_TTL_SECONDS: '1' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FIRST_GENERATED_CUSTOMER_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import { postGraphQL, requestLines, scrape, startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
 
 let upstreams: Upstreams;

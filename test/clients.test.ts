@@ -1,5 +1,5 @@
 import { Client, fetchExchange } from '@urql/core';
-import { SEED_CUSTOMER } from '../src/sandbox/data';
+import { SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
 import { useTestServer } from './support/harness';
 
 /** What a frontend team's client sends, with the settings the README gives; CSRF prevention stays on. */

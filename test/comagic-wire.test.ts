@@ -1,4 +1,4 @@
-import { limitsIn } from '../src/comagic/wire';
+import { limitsIn } from '../src/upstreams/comagic/wire';
 
 test('limits are read field by field: a malformed one is dropped, the others kept', () => {
   expect(limitsIn({ limits: { minute_remaining: 'plenty', minute_reset: 12, day_remaining: 900, day_limit: null } })).toEqual({

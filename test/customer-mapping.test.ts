@@ -1,4 +1,4 @@
-import { SEED_CUSTOMER, type HelpCrunchDataset, type RawCustomer } from '../src/sandbox/data';
+import { SEED_CUSTOMER, type HelpCrunchDataset, type RawCustomer } from '../src/upstreams/helpcrunch/sandboxData';
 import { HELPCRUNCH_KEY, startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
 
 const ALL_FIELDS = `

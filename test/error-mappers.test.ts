@@ -1,6 +1,6 @@
-import { comagicError, secondsUntilReset } from '../src/comagic/errors';
-import { rpcErrorSchema } from '../src/comagic/wire';
-import { helpcrunchError, parseRetryAfter } from '../src/helpcrunch/errors';
+import { comagicError, secondsUntilReset } from '../src/upstreams/comagic/errors';
+import { rpcErrorSchema } from '../src/upstreams/comagic/wire';
+import { helpcrunchError, parseRetryAfter } from '../src/upstreams/helpcrunch/errors';
 import type { HttpResponse } from '../src/transport/http';
 
 // Both mappers alone, on the error shapes UPSTREAMS.md documents; the end-to-end cases are in upstream-errors.test.ts.

@@ -8,14 +8,9 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import {
-  createCoMagicDataset,
-  createHelpCrunchDataset,
-  FIRST_GENERATED_CUSTOMER_ID,
-  FIRST_GENERATED_PERSON_ID,
-  SEED_PERSON_ID,
-} from '../src/sandbox/data';
-import { subgraphSdl } from '../src/schema';
+import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
+import { subgraphSdl } from '../src/graphql/schema';
 import { comagicCalls, helpcrunchCalls, postGraphQL, useTestServer, withTestServer } from './support/harness';
 
 const t = useTestServer();

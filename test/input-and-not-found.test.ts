@@ -1,4 +1,4 @@
-import { FIRST_GENERATED_CUSTOMER_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import { comagicCalls, helpcrunchCalls, useTestServer } from './support/harness';
 
 const t = useTestServer();

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../src/logger';
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,

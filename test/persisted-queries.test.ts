@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createClient } from '@keyv/redis';
-import { FIRST_GENERATED_CUSTOMER_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import { startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
 import { startRedisServer, type RedisServer } from './support/redis';
 

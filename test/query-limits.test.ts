@@ -1,5 +1,5 @@
 import { getIntrospectionQuery } from 'graphql';
-import { SEED_PERSON_ID } from '../src/sandbox/data';
+import { SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { startTestServer, startUpstreams, type TestServer, type Upstreams } from './support/harness';
 
 let upstreams: Upstreams;

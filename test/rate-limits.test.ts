@@ -1,6 +1,7 @@
-import { PointsBudget } from '../src/comagic/budget';
+import { PointsBudget } from '../src/upstreams/comagic/budget';
 import { UpstreamError } from '../src/errors';
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import type { FakeHttpServer, FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
 import type { Release } from '../src/transport/throttle';
 import { limiterWindow } from '../src/transport/rateLimiter';

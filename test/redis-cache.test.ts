@@ -1,8 +1,10 @@
 import { createClient } from '@keyv/redis';
-import { FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
-import { createCoMagicDataset, createHelpCrunchDataset } from '../src/sandbox/data';
+import { FIRST_GENERATED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
+import { createCoMagicDataset } from '../src/upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset } from '../src/upstreams/helpcrunch/sandboxData';
 import { createCacheStore } from '../src/cache/store';
-import { CUSTOMER_SHAPE } from '../src/helpcrunch/customer';
+import { CUSTOMER_SHAPE } from '../src/upstreams/helpcrunch/customer';
 import { Metrics } from '../src/metrics';
 import { createLogger } from '../src/logger';
 import {

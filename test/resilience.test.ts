@@ -1,4 +1,5 @@
-import { createCoMagicDataset, FIRST_GENERATED_CUSTOMER_ID, FIRST_GENERATED_PERSON_ID } from '../src/sandbox/data';
+import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import type { FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
 import {
   comagicCalls,

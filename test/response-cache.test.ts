@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ResponseCache } from '../src/cache/responseCache';
-import { FIRST_GENERATED_CUSTOMER_ID, SEED_PERSON_ID } from '../src/sandbox/data';
+import { SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import {
   comagicCalls,
   helpcrunchCalls,

@@ -1,9 +1,10 @@
 import { isObjectType } from 'graphql';
-import { personVisitorsSchema } from '../src/comagic/person';
-import { customerSchema } from '../src/helpcrunch/customer';
-import { resolvers } from '../src/resolvers';
-import { SEED_CUSTOMER, SEED_PERSON_ID, SEED_PERSON_VISITORS } from '../src/sandbox/data';
-import { buildSchema } from '../src/schema';
+import { personVisitorsSchema } from '../src/upstreams/comagic/person';
+import { customerSchema } from '../src/upstreams/helpcrunch/customer';
+import { resolvers } from '../src/graphql/resolvers';
+import { SEED_PERSON_ID, SEED_PERSON_VISITORS } from '../src/upstreams/comagic/sandboxData';
+import { SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
+import { buildSchema } from '../src/graphql/schema';
 
 // What each GraphQL type is resolved from, as the wire schemas make it from the seed documents.
 const customer = customerSchema.parse(SEED_CUSTOMER);

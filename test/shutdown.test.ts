@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createClient } from '@keyv/redis';
-import { FIRST_GENERATED_CUSTOMER_ID } from '../src/sandbox/data';
+import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,

@@ -1,5 +1,6 @@
 import { createClient } from '@keyv/redis';
-import { createCoMagicDataset, createHelpCrunchDataset, SEED_CUSTOMER, SEED_PERSON_ID } from '../src/sandbox/data';
+import { createCoMagicDataset, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
 import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,

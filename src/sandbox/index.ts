@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import type { UpstreamEndpoints } from '../context';
 import type { Logger } from '../logger';
-import { startCoMagicSandbox } from './comagic';
-import { createCoMagicDataset, createHelpCrunchDataset, SEED_CUSTOMER, SEED_PERSON_ID } from './data';
-import { startHelpCrunchSandbox } from './helpcrunch';
+import { startCoMagicSandbox } from '../upstreams/comagic/sandbox';
+import { createCoMagicDataset, SEED_PERSON_ID } from '../upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset, SEED_CUSTOMER } from '../upstreams/helpcrunch/sandboxData';
+import { startHelpCrunchSandbox } from '../upstreams/helpcrunch/sandbox';
 
 export interface ResolvedUpstreams {
   endpoints: UpstreamEndpoints;

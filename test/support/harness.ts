@@ -1,14 +1,10 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { startCoMagicSandbox, type CoMagicSandbox } from '../../src/sandbox/comagic';
-import {
-  createCoMagicDataset,
-  createHelpCrunchDataset,
-  type CoMagicDataset,
-  type HelpCrunchDataset,
-} from '../../src/sandbox/data';
-import { startHelpCrunchSandbox, type HelpCrunchSandbox } from '../../src/sandbox/helpcrunch';
+import { startCoMagicSandbox, type CoMagicSandbox } from '../../src/upstreams/comagic/sandbox';
+import { createCoMagicDataset, type CoMagicDataset } from '../../src/upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset, type HelpCrunchDataset } from '../../src/upstreams/helpcrunch/sandboxData';
+import { startHelpCrunchSandbox, type HelpCrunchSandbox } from '../../src/upstreams/helpcrunch/sandbox';
 import { startServer, type RunningServer } from '../../src/server';
 
 export const HELPCRUNCH_KEY = 'hc-test-key-3b1f9a7e5c';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { UpstreamError } from '../errors';
-import type { CallPolicy } from '../transport/callPolicy';
-import type { CallOptions, UpstreamConnection } from '../transport/http';
+import { UpstreamError } from '../../errors';
+import type { CallPolicy } from '../../transport/callPolicy';
+import type { CallOptions, UpstreamConnection } from '../../transport/http';
 import type { PointsBudget } from './budget';
 import { comagicError } from './errors';
 import { personVisitorsSchema, visitorsSchema, type Visitor } from './person';

@@ -1,5 +1,5 @@
-import type * as Graph from '../generated/resolvers-types';
-import type { AllCovered, Covers } from '../resolvers/coverage';
+import type * as Graph from '../../generated/resolvers-types';
+import type { AllCovered, Covers } from '../../graphql/coverage';
 import { personVisitorsResultSchema, visitorsResultSchema, type WirePersonVisitor, type WireVisitor } from './wire';
 
 /** A person as this graph serves it: every visitor merged into it. */

@@ -1,5 +1,5 @@
-import type { HelpCrunchDataset, RawCustomer } from './data';
-import { FakeHttpServer, type FakeReply, type RecordedCall } from './fakeHttpServer';
+import type { HelpCrunchDataset, RawCustomer } from './sandboxData';
+import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
 
 /**
  * A HelpCrunch REST API v1 that runs in-process, for local development, tests and

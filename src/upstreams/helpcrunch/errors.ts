@@ -1,5 +1,5 @@
-import { redact, UpstreamError, type UpstreamErrorCode } from '../errors';
-import type { HttpResponse } from '../transport/http';
+import { redact, UpstreamError, type UpstreamErrorCode } from '../../errors';
+import type { HttpResponse } from '../../transport/http';
 import { wireErrorBodySchema } from './wire';
 
 /**

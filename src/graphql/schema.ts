@@ -1,19 +1,26 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, GraphQLError, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { resolvers } from './resolvers';
 
-/** `schema/` at the top of the repository, seen from `src/` and from `dist/` alike. */
-export const SCHEMA_DIR = join(__dirname, '..', 'schema');
+/** The repository's root, seen from `src/graphql/` and from `dist/graphql/` alike: the SDL is read from there. */
+const ROOT_DIR = join(__dirname, '..', '..');
 
-/** The SDL of every domain, one file each, in a stable order. */
-export function readTypeDefs(dir = SCHEMA_DIR): string {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.graphql'))
-    .sort()
-    .map((name) => readFileSync(join(dir, name), 'utf8'))
-    .join('\n');
+/**
+ * The SDL: the shared base (`schema/base.graphql`: directives and scalars), then each
+ * upstream's own types (`src/upstreams/<name>/schema.graphql`), in a stable order.
+ */
+export function readTypeDefs(rootDir = ROOT_DIR): string {
+  const upstreams = join(rootDir, 'src', 'upstreams');
+  const files = [
+    join(rootDir, 'schema', 'base.graphql'),
+    ...readdirSync(upstreams)
+      .sort()
+      .map((name) => join(upstreams, name, 'schema.graphql'))
+      .filter((file) => existsSync(file)),
+  ];
+  return files.map((file) => readFileSync(file, 'utf8')).join('\n');
 }
 
 export function buildSchema(): GraphQLSchema {

@@ -1,5 +1,5 @@
-import type * as Graph from '../generated/resolvers-types';
-import type { AllCovered, Covers } from '../resolvers/coverage';
+import type * as Graph from '../../generated/resolvers-types';
+import type { AllCovered, Covers } from '../../graphql/coverage';
 import { wireCustomerListSchema, wireCustomerSchema, type WireCustomer } from './wire';
 
 /**

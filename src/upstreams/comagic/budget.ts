@@ -1,4 +1,4 @@
-import { budgetUsedUp, NO_RELEASE, type Release, type Throttle } from '../transport/throttle';
+import { budgetUsedUp, NO_RELEASE, type Release, type Throttle } from '../../transport/throttle';
 import type { WireLimits } from './wire';
 
 interface Allowance {

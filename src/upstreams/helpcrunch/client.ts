@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { UpstreamError } from '../errors';
-import type { CallPolicy } from '../transport/callPolicy';
-import type { CallOptions, HttpResponse, UpstreamConnection } from '../transport/http';
+import { UpstreamError } from '../../errors';
+import type { CallPolicy } from '../../transport/callPolicy';
+import type { CallOptions, HttpResponse, UpstreamConnection } from '../../transport/http';
 import { helpcrunchError } from './errors';
 import { customerListSchema, customerSchema, type Customer } from './customer';
 import type { SearchRequest } from './wire';

@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import { cacheControlFromInfo } from '@apollo/cache-control-types';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type DataLoader from 'dataloader';
 import type { Context } from '../context';
 
@@ -41,4 +42,11 @@ function quoted(text: string): string {
 
 function badId(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** "Not found" may change soon (a customer is created), so it is cached only briefly. */
+export async function notFoundBriefly<T>(pending: Promise<T | null>, context: Context, info: GraphQLResolveInfo): Promise<T | null> {
+  const value = await pending;
+  if (value === null) cacheControlFromInfo(info).setCacheHint({ maxAge: context.notFoundTtlSeconds });
+  return value;
 }

@@ -1,4 +1,4 @@
-import { redact, UpstreamError, type UpstreamErrorCode } from '../errors';
+import { redact, UpstreamError, type UpstreamErrorCode } from '../../errors';
 import { limitsIn, type RpcError, type WireLimits } from './wire';
 
 /**

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-import type { EntityCache } from '../cache/entityCache';
-import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from '../helpcrunch/client';
-import { CUSTOMER_SHAPE, type Customer } from '../helpcrunch/customer';
-import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from './cachedBatch';
+import type { EntityCache } from '../../cache/entityCache';
+import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
+import { CUSTOMER_SHAPE, type Customer } from './customer';
+import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 
 export type CustomerLoader = DataLoader<number, Customer | null>;
 

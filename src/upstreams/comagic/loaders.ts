@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
-import type { EntityCache } from '../cache/entityCache';
-import { staleMayStandInFor } from '../cache/staleData';
-import type { CoMagicClient } from '../comagic/client';
-import { PERSON_SHAPE, type Person, type Visitor } from '../comagic/person';
-import { cachedBatch, fetchEach, type LoaderRequest } from './cachedBatch';
+import type { EntityCache } from '../../cache/entityCache';
+import { staleMayStandInFor } from '../../cache/staleData';
+import type { CoMagicClient } from './client';
+import { PERSON_SHAPE, type Person, type Visitor } from './person';
+import { cachedBatch, fetchEach, type LoaderRequest } from '../../loaders/cachedBatch';
 
 /** The visitor → person mapping does not change once made, so it is kept long. */
 export const VISITOR_PERSON_TTL_SECONDS = 24 * 60 * 60;

@@ -1,5 +1,5 @@
-import type { CoMagicDataset } from './data';
-import { FakeHttpServer, type FakeReply, type RecordedCall } from './fakeHttpServer';
+import type { CoMagicDataset } from './sandboxData';
+import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
 
 /**
  * A CoMagic / UIS Data API v2.0 that runs in-process. It speaks JSON-RPC 2.0 as documented:

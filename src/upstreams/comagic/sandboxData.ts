@@ -1,0 +1,103 @@
+/**
+ * The CoMagic sandbox's records: the vendor's own example (person 6145241079 with visitors
+ * 6152759362 and 6152759377) plus generated persons and visitors of no person. Generation
+ * is seeded, so every run serves the same data.
+ */
+import { COMPANIES, FIRST_NAMES, LAST_NAMES, random } from '../../sandbox/random';
+
+export interface RawPersonVisitor {
+  person_id: number;
+  visitor_id: number;
+  name: string | null;
+  emails: string[] | null;
+  phones: string[] | null;
+  company: string | null;
+  commentary: string | null;
+}
+
+export interface RawVisitor {
+  id: number;
+  name: string | null;
+  phones: string[];
+  emails: string[];
+  usernames: string[];
+}
+
+export interface CoMagicDataset {
+  /** person_id → its visitors. */
+  persons: Map<number, RawPersonVisitor[]>;
+  /** Every visitor by id, with or without a person. */
+  visitors: Map<number, RawVisitor & { person_id: number | null }>;
+}
+
+export const SEED_PERSON_ID = 6145241079;
+
+export const SEED_PERSON_VISITORS: RawPersonVisitor[] = [
+  {
+    name: 'Тест',
+    emails: ['test@1.ry', 'test@2.ru'],
+    phones: ['213123123213', '43534534543'],
+    company: 'ООО Ромашка',
+    person_id: 6145241079,
+    commentary: 'Какойто комментарий',
+    visitor_id: 6152759362,
+  },
+  {
+    name: '346356',
+    emails: ['qere4@fsdfsd.ry'],
+    phones: ['213123123213', '74564565465'],
+    company: null,
+    person_id: 6145241079,
+    commentary: null,
+    visitor_id: 6152759377,
+  },
+];
+
+/** Generated ids start here, so they never collide with the seeds. */
+export const FIRST_GENERATED_PERSON_ID = 7_000_000_001;
+export const FIRST_GENERATED_VISITOR_ID = 8_000_000_001;
+
+export function createCoMagicDataset(generatedPersons = 100, bareVisitors = 20): CoMagicDataset {
+  const next = random(1979);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const persons = new Map<number, RawPersonVisitor[]>([[SEED_PERSON_ID, structuredClone(SEED_PERSON_VISITORS)]]);
+  let visitorId = FIRST_GENERATED_VISITOR_ID;
+  for (let index = 0; index < generatedPersons; index += 1) {
+    const personId = FIRST_GENERATED_PERSON_ID + index;
+    const name = `${pick(FIRST_NAMES)} ${pick(LAST_NAMES)}`;
+    const count = 1 + Math.floor(next() * 4);
+    const rows: RawPersonVisitor[] = [];
+    for (let v = 0; v < count; v += 1) {
+      const id = visitorId++;
+      rows.push({
+        person_id: personId,
+        visitor_id: id,
+        name: next() < 0.8 ? name : null,
+        emails: next() < 0.7 ? [`visitor${id}@example.com`] : [],
+        phones: next() < 0.7 ? [`7495${String(id).slice(-7)}`] : null,
+        company: pick(COMPANIES),
+        commentary: next() < 0.3 ? 'Asked for a call back' : null,
+      });
+    }
+    persons.set(personId, rows);
+  }
+
+  const visitors: CoMagicDataset['visitors'] = new Map();
+  for (const rows of persons.values()) {
+    for (const row of rows) {
+      visitors.set(row.visitor_id, {
+        id: row.visitor_id,
+        person_id: row.person_id,
+        name: row.name,
+        phones: row.phones ?? [],
+        emails: row.emails ?? [],
+        usernames: [],
+      });
+    }
+  }
+  for (let index = 0; index < bareVisitors; index += 1) {
+    const id = visitorId++;
+    visitors.set(id, { id, person_id: null, name: null, phones: [], emails: [], usernames: [`guest${index}`] });
+  }
+  return { persons, visitors };
+}
