@@ -4,36 +4,20 @@ import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './cache/entityCache';
 import type { CacheableAnswer } from './cache/responseCache';
 import { StaleEntities } from './cache/staleData';
-import { PointsBudget } from './upstreams/comagic/budget';
-import { CoMagicClient } from './upstreams/comagic/client';
-import { MAX_CONCURRENCY, type Config } from './config';
-import { cacheScope, credentialFingerprint } from './credentials';
+import type { Config } from './config';
+import { cacheScope, credentialFingerprint, type Credentials } from './credentials';
 import { UpstreamError, type UpstreamService } from './errors';
-import { HelpCrunchClient } from './upstreams/helpcrunch/client';
-import { createCustomerLoader, type CustomerLoader } from './upstreams/helpcrunch/loader';
-import { createPersonLoaders, type PersonLoaders } from './upstreams/comagic/loaders';
 import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
-import { CallPolicy } from './transport/callPolicy';
-import type { Throttle } from './transport/throttle';
+import type { UpstreamEndpoints } from './sandbox';
 import { UpstreamConnection } from './transport/http';
-import { limiterWindow, RequestRateLimiter } from './transport/rateLimiter';
-
-/**
- * The resolved address of each upstream and its configured credential (the sandbox's, when
- * it serves one). A credential may be missing only when requests may bring their own.
- */
-export interface UpstreamEndpoints {
-  helpcrunch: { apiUrl: string; apiKey: string | undefined };
-  comagic: { apiUrl: string; accessToken: string | undefined; userId: number | undefined };
-}
-
-/** The credentials one request is served with: a tenant's own, or the configured ones. */
-export interface Credentials {
-  helpcrunchApiKey: string | undefined;
-  comagicAccessToken: string | undefined;
-}
+import { comagicAccounts, comagicConcurrency } from './upstreams/comagic/account';
+import type { CoMagicClient } from './upstreams/comagic/client';
+import { createPersonLoaders, type PersonLoaders } from './upstreams/comagic/loaders';
+import { helpcrunchAccounts, helpcrunchConcurrency } from './upstreams/helpcrunch/account';
+import type { HelpCrunchClient } from './upstreams/helpcrunch/client';
+import { createCustomerLoader, type CustomerLoader } from './upstreams/helpcrunch/loader';
 
 /** One upstream account: its client (with its limits, retries and breaker) and its cache scope. */
 export interface Account<Client> {
@@ -72,18 +56,9 @@ export interface ServiceDependencies {
   metrics: Metrics;
 }
 
-/**
- * How many calls one account of each upstream may have in flight: as configured, or else as
- * many as its budget lets through at once, since a call past that would only wait for it.
- * HelpCrunch's limiter lets one window's points through at once; CoMagic's budget lets the
- * points it knows are left through (one call while it knows none), so only the bound on
- * sockets remains.
- */
+/** How many calls one account of each upstream may have in flight (see each folder's account.ts). */
 export function concurrencyCaps(config: Config): Record<UpstreamService, number> {
-  return {
-    helpcrunch: config.helpcrunch.concurrency ?? Math.min(MAX_CONCURRENCY, limiterWindow(config.helpcrunch.rateLimitPerMinute).points),
-    comagic: config.comagic.concurrency ?? MAX_CONCURRENCY,
-  };
+  return { helpcrunch: helpcrunchConcurrency(config), comagic: comagicConcurrency(config) };
 }
 
 export function createServices(
@@ -94,16 +69,6 @@ export function createServices(
     helpcrunch: new UpstreamConnection('helpcrunch', endpoints.helpcrunch.apiUrl),
     comagic: new UpstreamConnection('comagic', endpoints.comagic.apiUrl),
   };
-  const helpcrunchLimiter = new RequestRateLimiter({
-    service: 'helpcrunch',
-    perMinute: config.helpcrunch.rateLimitPerMinute,
-    redis,
-    redisTimeoutMs: config.cache.timeoutMs,
-    logger,
-  });
-  const concurrency = concurrencyCaps(config);
-  const policy = (service: UpstreamService, account: string, throttle: Throttle) =>
-    new CallPolicy({ ...config.upstream, service, account, concurrency: concurrency[service], throttle, logger, metrics });
   // One account per credential, built on first use and dropped least recently used.
   const accounts = <Client>(service: UpstreamService, build: (credential: string, fingerprint: string) => Client) =>
     new LRUCache<string, Account<Client>>({
@@ -114,34 +79,22 @@ export function createServices(
       }),
       dispose: (_account, credential) => void metrics.forgetAccount(credentialFingerprint(credential)),
     });
-
-  const helpcrunchAccounts = accounts(
-    'helpcrunch',
-    (apiKey, fingerprint) =>
-      new HelpCrunchClient({
-        apiKey,
-        connection: connections.helpcrunch,
-        policy: policy('helpcrunch', fingerprint, helpcrunchLimiter.forAccount(fingerprint)),
-      }),
-  );
-  const comagicAccounts = accounts('comagic', (accessToken, fingerprint) => {
-    const budget = new PointsBudget((window, remaining) =>
-      metrics.comagicPointsRemaining.set({ account: fingerprint, window }, remaining),
-    );
-    return new CoMagicClient({
-      accessToken,
-      // The configured user id belongs to the configured token; a tenant's permanent token needs none.
-      userId: accessToken === endpoints.comagic.accessToken ? endpoints.comagic.userId : undefined,
+  const helpcrunch = accounts('helpcrunch', helpcrunchAccounts(config, { connection: connections.helpcrunch, redis, logger, metrics }));
+  const comagic = accounts(
+    'comagic',
+    comagicAccounts(config, {
       connection: connections.comagic,
-      budget,
-      policy: policy('comagic', fingerprint, budget),
-    });
-  });
+      configuredToken: endpoints.comagic.accessToken,
+      configuredUserId: endpoints.comagic.userId,
+      logger,
+      metrics,
+    }),
+  );
 
   return {
     defaults: { helpcrunchApiKey: endpoints.helpcrunch.apiKey, comagicAccessToken: endpoints.comagic.accessToken },
-    helpcrunch: (apiKey) => helpcrunchAccounts.memo(apiKey),
-    comagic: (accessToken) => comagicAccounts.memo(accessToken),
+    helpcrunch: (apiKey) => helpcrunch.memo(apiKey),
+    comagic: (accessToken) => comagic.memo(accessToken),
     entityCache,
     metrics,
     async close() {

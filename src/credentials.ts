@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Credentials } from './context';
 import type { UpstreamService } from './errors';
+
+/** The credentials one request is served with: a tenant's own, or the configured ones. */
+export interface Credentials {
+  helpcrunchApiKey: string | undefined;
+  comagicAccessToken: string | undefined;
+}
 
 /** The headers a router forwards when each tenant brings its own upstream credentials. */
 export const CREDENTIAL_HEADERS = {

@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
-import type { UpstreamEndpoints } from '../context';
 import type { Logger } from '../logger';
 import { startCoMagicSandbox } from '../upstreams/comagic/sandbox';
 import { createCoMagicDataset, SEED_PERSON_ID } from '../upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, SEED_CUSTOMER } from '../upstreams/helpcrunch/sandboxData';
 import { startHelpCrunchSandbox } from '../upstreams/helpcrunch/sandbox';
+
+/**
+ * The resolved address of each upstream and its configured credential (the sandbox's, when
+ * it serves one). A credential may be missing only when requests may bring their own.
+ */
+export interface UpstreamEndpoints {
+  helpcrunch: { apiUrl: string; apiKey: string | undefined };
+  comagic: { apiUrl: string; accessToken: string | undefined; userId: number | undefined };
+}
 
 export interface ResolvedUpstreams {
   endpoints: UpstreamEndpoints;
