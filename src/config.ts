@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { boolean, integer } from './envValues';
+import { comagicConfig, comagicEnv, type CoMagicConfig } from './upstreams/comagic/config';
+import { helpcrunchConfig, helpcrunchEnv, type HelpCrunchConfig } from './upstreams/helpcrunch/config';
 
 /**
  * Every setting the server reads, parsed and validated once at start-up.
@@ -33,28 +36,8 @@ export interface Config {
     /** Apollo Sandbox at `GET /graphql` for browsers. */
     landingPage: boolean;
   };
-  helpcrunch: {
-    apiUrl: string;
-    /** Undefined outside production means "serve the built-in sandbox upstream". */
-    apiKey: string | undefined;
-    /** The account's request budget; every replica sharing CACHE_URL shares it. */
-    rateLimitPerMinute: number;
-    /**
-     * How many HTTP calls one account may have in flight at once. Undefined: as many as the
-     * rate limiter lets through at once (see `concurrencyCaps`).
-     */
-    concurrency: number | undefined;
-  };
-  comagic: {
-    apiUrl: string;
-    accessToken: string | undefined;
-    userId: number | undefined;
-    /**
-     * How many single JSON-RPC calls may be in flight at once (the API has no batches).
-     * Undefined: no cap but the points budget and `MAX_CONCURRENCY` (see `concurrencyCaps`).
-     */
-    concurrency: number | undefined;
-  };
+  helpcrunch: HelpCrunchConfig;
+  comagic: CoMagicConfig;
   upstream: UpstreamPolicyConfig;
   cache: {
     /** `redis://` or `rediss://`; undefined means in-memory. */
@@ -102,60 +85,6 @@ export class ConfigError extends Error {
   }
 }
 
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
-
-/** The most calls one account may have in flight: a bound on sockets, whatever the budget. */
-export const MAX_CONCURRENCY = 64;
-
-function integer<Fallback extends number | undefined>(min: number, max: number, fallback: Fallback) {
-  return z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback as number | Fallback;
-      const parsed = Number(value);
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${value}"` });
-        return z.NEVER;
-      }
-      return parsed;
-    });
-}
-
-function boolean<Fallback extends boolean | undefined>(fallback: Fallback) {
-  return z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
-      if (/^(true|1|yes)$/i.test(value)) return true as boolean | Fallback;
-      if (/^(false|0|no)$/i.test(value)) return false as boolean | Fallback;
-      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
-      return z.NEVER;
-    });
-}
-
-function httpUrl(fallback: string) {
-  return z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      const url = value === undefined || value === '' ? fallback : value;
-      if (!/^https?:\/\/[^/\s]+/.test(url) || !URL.canParse(url)) {
-        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, got "${url}"` });
-        return z.NEVER;
-      }
-      return url.replace(/\/+$/, '');
-    });
-}
-
 /** An IP address, or a host name of letters, digits, dots and dashes (such as `localhost`). */
 const host = z
   .string()
@@ -194,27 +123,8 @@ const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: integer(0, 10_000, 15),
   GRAPHQL_MAX_TOKENS: integer(1, 1_000_000, 2_000),
   GRAPHQL_MAX_DIRECTIVES: integer(0, 10_000, 50),
-  HELPCRUNCH_API_URL: httpUrl('https://api.helpcrunch.com/v1'),
-  HELPCRUNCH_API_KEY: optionalString,
-  // Two is the least a fixed-window limiter can hold to in every sliding minute.
-  HELPCRUNCH_RATE_LIMIT_PER_MINUTE: integer(2, 100_000, 120),
-  // Unset: derived from the account's budget.
-  HELPCRUNCH_CONCURRENCY: integer(1, MAX_CONCURRENCY, undefined),
-  COMAGIC_API_URL: httpUrl('https://dataapi.comagic.ru/v2.0'),
-  COMAGIC_ACCESS_TOKEN: optionalString,
-  COMAGIC_USER_ID: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return undefined;
-      if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
-        return z.NEVER;
-      }
-      return Number(value);
-    }),
-  COMAGIC_CONCURRENCY: integer(1, MAX_CONCURRENCY, undefined),
+  ...helpcrunchEnv,
+  ...comagicEnv,
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 3_000),
   UPSTREAM_DEADLINE_MS: integer(1, 300_000, 8_000),
   UPSTREAM_MAX_WAIT_MS: integer(0, 120_000, 2_000),
@@ -311,18 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
     },
-    helpcrunch: {
-      apiUrl: e.HELPCRUNCH_API_URL,
-      apiKey: e.HELPCRUNCH_API_KEY,
-      rateLimitPerMinute: e.HELPCRUNCH_RATE_LIMIT_PER_MINUTE,
-      concurrency: e.HELPCRUNCH_CONCURRENCY,
-    },
-    comagic: {
-      apiUrl: e.COMAGIC_API_URL,
-      accessToken: e.COMAGIC_ACCESS_TOKEN,
-      userId: e.COMAGIC_USER_ID,
-      concurrency: e.COMAGIC_CONCURRENCY,
-    },
+    helpcrunch: helpcrunchConfig(e),
+    comagic: comagicConfig(e),
     upstream: {
       attemptTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       deadlineMs: e.UPSTREAM_DEADLINE_MS,

@@ -1,4 +1,5 @@
-import { MAX_CONCURRENCY, type Config } from '../../config';
+import type { Config } from '../../config';
+import { MAX_CONCURRENCY } from '../../envValues';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import { CallPolicy } from '../../transport/callPolicy';
