@@ -251,6 +251,19 @@ describe('stale-if-error', () => {
     });
   });
 
+  test('when only the person lookup fails, a visitor is never served as one of no person', async () => {
+    await withServer(env, async (server) => {
+      // A merged visitor this server has never seen: get.visitors would answer it, without its person.
+      const merged = createCoMagicDataset().persons.get(FIRST_GENERATED_PERSON_ID + 3)![0]!.visitor_id;
+      upstreams.comagic.fake.intercept = (call) =>
+        (call.body as { method?: string }).method === 'getobj.person_for_visitor' ? { destroy: true } : undefined;
+      const { body } = await server.query(`{ visitor(id: "${merged}") { id company person { id } } }`);
+      expect(body.data).toEqual({ visitor: null });
+      expect(body.errors![0]!.extensions!.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(comagicCalls(upstreams).filter((method) => method === 'get.visitors')).toEqual([]);
+    });
+  });
+
   test('marks stale entities in a federated _entities answer by index', async () => {
     await withServer(env, async (server) => {
       const [a, b] = [customerId(), customerId()];

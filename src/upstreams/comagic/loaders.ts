@@ -26,13 +26,12 @@ export function createPersonLoaders(
 ): PersonLoaders {
   const { call, stale } = request;
   const common = { service: 'comagic' as const, cache, request };
-  const keyPrefix = `${scope}:v${PERSON_SHAPE}`;
   const persons = new DataLoader<number, Person | null>((ids) =>
     cachedBatch<Person>({
       ...common,
       loader: 'persons',
       ids,
-      keyFor: (id) => `${keyPrefix}:person:${id}`,
+      keyFor: (id) => `${scope}:person:v${PERSON_SHAPE}:${id}`,
       fetchMissing: (missing) =>
         fetchEach(missing, async (id) => {
           const visitors = await client.personVisitors(id, call);
@@ -46,18 +45,20 @@ export function createPersonLoaders(
       ...common,
       loader: 'personOfVisitor',
       ids,
-      keyFor: (id) => `${keyPrefix}:visitor-person:${id}`,
+      // A person id, whatever shape persons and visitors are stored in.
+      keyFor: (id) => `${scope}:visitor-person:${id}`,
       foundTtlSeconds: VISITOR_PERSON_TTL_SECONDS,
       fetchMissing: (missing) => fetchEach(missing, (id) => client.personForVisitor(id, call)),
     }),
   );
 
+  const visitorKey = (id: number) => `${scope}:visitor:v${PERSON_SHAPE}:${id}`;
   const visitorsOfNoPerson = new DataLoader<number, Visitor | null>((ids) =>
     cachedBatch<Visitor>({
       ...common,
       loader: 'visitors',
       ids,
-      keyFor: (id) => `${keyPrefix}:visitor:${id}`,
+      keyFor: visitorKey,
       fetchMissing: async (missing) => {
         const found = new Map((await client.visitors(missing, call)).map((visitor) => [Number(visitor.id), visitor]));
         return new Map(missing.map((id) => [id, found.get(id) ?? null]));
@@ -66,12 +67,18 @@ export function createPersonLoaders(
   );
 
   async function loadVisitor(id: number): Promise<Visitor | null> {
-    const personId = await personOfVisitor.load(id).catch((error: unknown) => {
-      // A visitor of no person is kept as such only: while the upstream fails, that copy may
-      // stand in, as a person's copy does for a merged visitor.
-      if (staleMayStandInFor(error)) return null;
-      throw error;
-    });
+    let personId: number | null;
+    try {
+      personId = await personOfVisitor.load(id);
+    } catch (error) {
+      if (!staleMayStandInFor(error)) throw error;
+      // The visitor may belong to no person, and be kept as such: while the upstream fails,
+      // that copy may stand in, as a person's copy does for a merged visitor. Nothing is
+      // fetched: `get.visitors` answers for merged visitors too, without their person.
+      const [kept] = await cachedBatch<Visitor>({ ...common, loader: 'visitors', ids: [id], keyFor: visitorKey, fetchMissing: () => Promise.reject(error) });
+      if (kept instanceof Error) throw kept;
+      return kept ?? null;
+    }
     if (personId !== null) {
       const person = await persons.load(personId);
       const visitor = person?.visitors.find((candidate) => candidate.id === String(id));
