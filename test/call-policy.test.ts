@@ -164,7 +164,7 @@ describe('the circuit breaker, one per account', () => {
     expect(await settle(policy.run('GET /x', scripted('next').attempt))).toBe('next');
   });
 
-  test('a probe the rate limit holds back learns nothing: the circuit stays open', async () => {
+  test('a probe the rate limit holds back is RATE_LIMITED, not a failure of the upstream: the next call is sent', async () => {
     const throttle = openThrottle();
     const policy = policyWith(throttle, options);
     await openCircuit(policy);
@@ -172,6 +172,18 @@ describe('the circuit breaker, one per account', () => {
     throttle.refuse = true;
     expect(await settle(policy.run('GET /x', scripted('probe').attempt))).toMatchObject({ code: 'RATE_LIMITED', heldBack: true });
     throttle.refuse = false;
+    const { attempt, startedAt } = scripted('ok');
+    expect(await settle(policy.run('GET /x', attempt))).toBe('ok');
+    expect(startedAt).toHaveLength(1);
+  });
+
+  test('a probe that fails opens the circuit again', async () => {
+    const policy = policyWith(openThrottle(), options);
+    await openCircuit(policy);
+    jest.advanceTimersByTime(10_000);
+    const probe = scripted<string>(fail('UPSTREAM_UNAVAILABLE'));
+    expect(await settle(policy.run('GET /x', probe.attempt))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(probe.startedAt).toHaveLength(1);
     const { attempt, startedAt } = scripted('ok');
     expect(await settle(policy.run('GET /x', attempt))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', heldBack: true });
     expect(startedAt).toHaveLength(0);

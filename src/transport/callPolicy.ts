@@ -93,10 +93,11 @@ export class CallPolicy {
       handleWhen((error) => error instanceof UpstreamError && (error.isTransient || (askedToWait(error) && error.retryAfter * 1000 <= options.maxWaitMs))),
       { maxAttempts: MAX_RETRIES, backoff: new DelegateBackoff(retryDelay) },
     );
-    // Transient failures open the circuit. A probe of a half-open circuit that the rate limit
-    // held back learnt nothing of the upstream: it opens the circuit again, rather than closing it.
+    // Transient failures open the circuit. Any other failure of a probe closes it, as cockatiel
+    // does: one the rate limit held back says nothing against the upstream, and the next
+    // failures would open it again.
     this.breaker = circuitBreaker(
-      handleWhen((error) => error instanceof UpstreamError && (error.isTransient || (error.heldBack && this.breaker.state === CircuitState.HalfOpen))),
+      handleWhen((error) => error instanceof UpstreamError && error.isTransient),
       { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) },
     );
     this.breaker.onBreak(() => {
