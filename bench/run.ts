@@ -103,11 +103,13 @@ async function main(): Promise<void> {
   const helpcrunch = await startHelpCrunchSandbox({
     accounts: { [API_KEY]: createHelpCrunchDataset(GENERATED_CUSTOMERS) },
     rateLimitPerMinute: 0,
+    keptCalls: 0,
   });
   const comagic = await startCoMagicSandbox({
     accounts: { [ACCESS_TOKEN]: createCoMagicDataset(GENERATED_PERSONS) },
     minuteLimit: 1e9,
     dayLimit: 1e9,
+    keptCalls: 0,
   });
   for (const fake of [helpcrunch.fake, comagic.fake]) fake.latencyMs = LATENCY_MS;
   const upstreamCalls = () => helpcrunch.fake.callCount + comagic.fake.callCount;

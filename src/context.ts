@@ -77,7 +77,7 @@ export function createServices(
         client: build(credential, credentialFingerprint(credential)),
         scope: cacheScope(service, credential),
       }),
-      dispose: (_account, credential) => void metrics.forgetAccount(credentialFingerprint(credential)),
+      dispose: (_account, credential) => void metrics.forgetAccount(service, credentialFingerprint(credential)).catch(() => undefined),
     });
   const helpcrunch = accounts('helpcrunch', helpcrunchAccounts(config, { connection: connections.helpcrunch, redis, logger, metrics }));
   const comagic = accounts(

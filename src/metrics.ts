@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamService } from './errors';
 
 /** Past this many distinct operation names, new ones are counted as `other`. */
 const MAX_OPERATION_NAMES = 200;
@@ -118,14 +119,20 @@ export class Metrics {
     return name;
   }
 
-  /** The metrics with a series per upstream account. */
-  private readonly perAccount: Array<Gauge<string>> = [this.circuitState, this.comagicPointsRemaining];
+  /** The metrics with a series per upstream account, and the upstream of those that are one's alone. */
+  private readonly perAccount: Array<{ gauge: Gauge<string>; of?: UpstreamService }> = [
+    { gauge: this.circuitState },
+    { gauge: this.comagicPointsRemaining, of: 'comagic' },
+  ];
 
-  /** Drops every series of an account no longer kept in memory, whichever upstream it is of. */
-  async forgetAccount(account: string): Promise<void> {
-    for (const metric of this.perAccount) {
-      const { values } = await metric.get();
-      for (const { labels } of values) if (labels.account === account) metric.remove(labels);
+  /** Drops the series of one upstream's account no longer kept in memory. */
+  async forgetAccount(service: UpstreamService, account: string): Promise<void> {
+    for (const { gauge, of } of this.perAccount) {
+      if (of !== undefined && of !== service) continue;
+      const { values } = await gauge.get();
+      for (const { labels } of values) {
+        if (labels.account === account && (labels.service === undefined || labels.service === service)) gauge.remove(labels);
+      }
     }
   }
 }
