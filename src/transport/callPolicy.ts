@@ -46,14 +46,17 @@ const BACKOFF_CAP_MS = 2_000;
 /** A retry is not started with less time than this left before the deadline. */
 const MIN_ATTEMPT_MS = 50;
 
-/** The longest pause before retry number `attempt` (1 for the first) after a transient failure. */
-function backoffCapMs(attempt: number): number {
-  return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-}
-
 /** The upstream's own "rate limited", with the wait it asked for. */
 function askedToWait(error: unknown): error is UpstreamError & { retryAfter: number } {
   return error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack && error.retryAfter !== undefined;
+}
+
+/**
+ * The longest pause before retry number `attempt` (1 for the first) after `error`: the
+ * upstream's Retry-After when it gave one, otherwise the cap of the exponential backoff.
+ */
+function longestPauseMs(error: unknown, attempt: number): number {
+  return askedToWait(error) ? error.retryAfter * 1000 : Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
 }
 
 /**
@@ -62,7 +65,8 @@ function askedToWait(error: unknown): error is UpstreamError & { retryAfter: num
  */
 export function retryDelay({ attempt, result }: IRetryBackoffContext<unknown>): number {
   const error = 'error' in result ? result.error : undefined;
-  return askedToWait(error) ? error.retryAfter * 1000 : Math.random() * backoffCapMs(attempt);
+  const longest = longestPauseMs(error, attempt);
+  return askedToWait(error) ? longest : Math.random() * longest;
 }
 
 /** A failure this call will not retry, whatever it is: the policy hands on `error` as it is. */
@@ -134,8 +138,7 @@ export class CallPolicy {
         } catch (error) {
           // What only this call knows: whether a retry still fits before its deadline, and
           // whether it has already waited once as the upstream asked.
-          const longestPauseMs = askedToWait(error) ? error.retryAfter * 1000 : backoffCapMs(tries + 1);
-          if (Date.now() + longestPauseMs + MIN_ATTEMPT_MS > deadline) throw new Final(error);
+          if (Date.now() + longestPauseMs(error, tries + 1) + MIN_ATTEMPT_MS > deadline) throw new Final(error);
           if (askedToWait(error)) {
             if (waitedAsAsked) throw new Final(error);
             waitedAsAsked = true;

@@ -52,13 +52,12 @@ export function createPersonLoaders(
     }),
   );
 
-  const visitorKey = (id: number) => `${scope}:visitor:v${PERSON_SHAPE}:${id}`;
+  // Visitors of no person, as `get.visitors` answers them.
+  const ofNoPerson = { ...common, loader: 'visitors', keyFor: (id: number) => `${scope}:visitor:v${PERSON_SHAPE}:${id}` };
   const visitorsOfNoPerson = new DataLoader<number, Visitor | null>((ids) =>
     cachedBatch<Visitor>({
-      ...common,
-      loader: 'visitors',
+      ...ofNoPerson,
       ids,
-      keyFor: visitorKey,
       fetchMissing: async (missing) => {
         const found = new Map((await client.visitors(missing, call)).map((visitor) => [Number(visitor.id), visitor]));
         return new Map(missing.map((id) => [id, found.get(id) ?? null]));
@@ -75,7 +74,7 @@ export function createPersonLoaders(
       // The visitor may belong to no person, and be kept as such: while the upstream fails,
       // that copy may stand in, as a person's copy does for a merged visitor. Nothing is
       // fetched: `get.visitors` answers for merged visitors too, without their person.
-      const [kept] = await cachedBatch<Visitor>({ ...common, loader: 'visitors', ids: [id], keyFor: visitorKey, fetchMissing: () => Promise.reject(error) });
+      const [kept] = await cachedBatch<Visitor>({ ...ofNoPerson, ids: [id], fetchMissing: () => Promise.reject(error) });
       if (kept instanceof Error) throw kept;
       return kept ?? null;
     }

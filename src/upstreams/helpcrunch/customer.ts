@@ -98,7 +98,7 @@ function textOf(value: string | number | null | undefined): string | null {
 }
 
 /** HelpCrunch sends UNIX seconds as an integer, as a numeric string, or null. */
-export function dateTimeFromUnixSeconds(value: WireCustomer['lastSeen']): string | null {
+function dateTimeFromUnixSeconds(value: WireCustomer['lastSeen']): string | null {
   if (value === null || value === undefined) return null;
   const seconds = typeof value === 'number' ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(seconds)) return null;
@@ -107,7 +107,7 @@ export function dateTimeFromUnixSeconds(value: WireCustomer['lastSeen']): string
 }
 
 /** One document shows customData as `[{property, value}]`; clients always get one flat object. */
-export function customDataObject(value: WireCustomer['customData']): Record<string, unknown> | null {
+function customDataObject(value: WireCustomer['customData']): Record<string, unknown> | null {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return Object.fromEntries(value.map((entry) => [entry.property, entry.value]));
   return value;
