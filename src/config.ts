@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { boolean, integer } from './envValues';
-import { comagicConfig, comagicEnv, type CoMagicConfig } from './upstreams/comagic/config';
-import { helpcrunchConfig, helpcrunchEnv, type HelpCrunchConfig } from './upstreams/helpcrunch/config';
+import { UPSTREAMS, type KnownUpstream } from './upstreams';
+import type { SettingsOf, UnionToIntersection } from './upstreams/upstream';
 
 /**
  * Every setting the server reads, parsed and validated once at start-up.
  * Nothing else in the code base reads `process.env`.
  */
-export interface Config {
+export interface Config extends UpstreamSettings {
   /** The address to listen on: loopback outside production, every interface in it. */
   host: string;
   port: number;
@@ -17,8 +17,8 @@ export interface Config {
   isProduction: boolean;
   logLevel: LogLevel;
   /**
-   * Whether a request may bring its own upstream credentials in `X-HelpCrunch-Api-Key` and
-   * `X-CoMagic-Access-Token` (one tenant per credential), replacing the configured ones.
+   * Whether a request may bring its own upstream credentials, each in its upstream's header
+   * (one tenant per credential), replacing the configured ones.
    */
   allowCredentialHeaders: boolean;
   /** Whether `/metrics` is served and every GraphQL request counted there. */
@@ -36,8 +36,7 @@ export interface Config {
     /** Apollo Sandbox at `GET /graphql` for browsers. */
     landingPage: boolean;
   };
-  helpcrunch: HelpCrunchConfig;
-  comagic: CoMagicConfig;
+  /** What every upstream call is held to; each upstream's own settings are under its name. */
   upstream: UpstreamPolicyConfig;
   cache: {
     /** `redis://` or `rediss://`; undefined means in-memory. */
@@ -51,6 +50,9 @@ export interface Config {
     staleSeconds: number;
   };
 }
+
+/** Each upstream's own settings, under its name, from its folder's config.ts. */
+export type UpstreamSettings = { [U in KnownUpstream as U['name']]: SettingsOf<U> };
 
 /** What one operation may ask for; larger ones are refused before they run. */
 export interface GraphQLLimitsConfig {
@@ -99,6 +101,9 @@ const host = z
     return value;
   });
 
+/** Every upstream's variables, from its folder. */
+const upstreamEnv = Object.assign({}, ...UPSTREAMS.map((upstream) => upstream.env)) as UnionToIntersection<KnownUpstream['env']>;
+
 const envSchema = z.object({
   // Unset: 127.0.0.1 outside production, 0.0.0.0 in it.
   HOST: host,
@@ -123,8 +128,7 @@ const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: integer(0, 10_000, 15),
   GRAPHQL_MAX_TOKENS: integer(1, 1_000_000, 2_000),
   GRAPHQL_MAX_DIRECTIVES: integer(0, 10_000, 50),
-  ...helpcrunchEnv,
-  ...comagicEnv,
+  ...upstreamEnv,
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 3_000),
   UPSTREAM_DEADLINE_MS: integer(1, 300_000, 8_000),
   UPSTREAM_MAX_WAIT_MS: integer(0, 120_000, 2_000),
@@ -165,7 +169,7 @@ function rule(reads: Array<keyof Env>, variable: keyof Env, holds: (env: Env) =>
 }
 
 // Where requests bring their own credentials, the configured ones are only a fallback.
-const credentialRequired = (variable: 'HELPCRUNCH_API_KEY' | 'COMAGIC_ACCESS_TOKEN') =>
+const credentialRequired = (variable: KnownUpstream['credential']['variable']) =>
   rule(
     ['NODE_ENV', 'ALLOW_CREDENTIAL_HEADERS', variable],
     variable,
@@ -174,8 +178,7 @@ const credentialRequired = (variable: 'HELPCRUNCH_API_KEY' | 'COMAGIC_ACCESS_TOK
   );
 
 const configSchema = envSchema.check(
-  credentialRequired('HELPCRUNCH_API_KEY'),
-  credentialRequired('COMAGIC_ACCESS_TOKEN'),
+  ...UPSTREAMS.map((upstream) => credentialRequired(upstream.credential.variable)),
   rule(
     ['CACHE_TTL_SECONDS', 'CACHE_NOT_FOUND_TTL_SECONDS'],
     'CACHE_NOT_FOUND_TTL_SECONDS',
@@ -221,8 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
     },
-    helpcrunch: helpcrunchConfig(e),
-    comagic: comagicConfig(e),
+    ...(Object.fromEntries(UPSTREAMS.map((upstream) => [upstream.name, upstream.settings(e)])) as UpstreamSettings),
     upstream: {
       attemptTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       deadlineMs: e.UPSTREAM_DEADLINE_MS,

@@ -6,25 +6,17 @@ import type { CacheableAnswer } from './cache/responseCache';
 import { StaleEntities } from './cache/staleData';
 import type { Config } from './config';
 import { cacheScope, credentialFingerprint, type Credentials } from './credentials';
-import { UpstreamError, type UpstreamService } from './errors';
+import { UpstreamError } from './errors';
 import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { UpstreamEndpoints } from './sandbox';
 import { UpstreamConnection } from './transport/http';
-import { comagicAccounts, comagicConcurrency } from './upstreams/comagic/account';
-import type { CoMagicClient } from './upstreams/comagic/client';
-import { createPersonLoaders, type PersonLoaders } from './upstreams/comagic/loaders';
-import { helpcrunchAccounts, helpcrunchConcurrency } from './upstreams/helpcrunch/account';
-import type { HelpCrunchClient } from './upstreams/helpcrunch/client';
-import { createCustomerLoader, type CustomerLoader } from './upstreams/helpcrunch/loader';
+import { UPSTREAMS, type KnownUpstream, type UpstreamService } from './upstreams';
+import type { Account, AnyUpstream, LoadersOf, UnionToIntersection } from './upstreams/upstream';
 
-/** One upstream account: its client (with its limits, retries and breaker) and its cache scope. */
-export interface Account<Client> {
-  client: Client;
-  /** Prefixes every cache key of this account, and scopes the response cache. */
-  scope: string;
-}
+/** The upstreams as this module sees them: it builds and hands on what each folder defines, whatever its types. */
+const upstreams: readonly AnyUpstream[] = UPSTREAMS;
 
 /**
  * At most this many accounts per upstream keep their client, budget and breaker in memory;
@@ -40,8 +32,8 @@ const MAX_ACCOUNTS = 1_000;
 export interface Services {
   /** The configured credentials, used when a request brings none. */
   defaults: Credentials;
-  helpcrunch(apiKey: string): Account<HelpCrunchClient>;
-  comagic(accessToken: string): Account<CoMagicClient>;
+  /** An upstream's account for a credential: built on first use, then kept (see MAX_ACCOUNTS). */
+  account(service: UpstreamService, credential: string): Account<unknown>;
   entityCache: EntityCache;
   metrics: Metrics;
   close(): Promise<void>;
@@ -50,7 +42,7 @@ export interface Services {
 export interface ServiceDependencies {
   endpoints: UpstreamEndpoints;
   entityCache: EntityCache;
-  /** The cache's Redis, when there is one: the HelpCrunch budget is shared through it. */
+  /** The cache's Redis, when there is one: an upstream's budget may be shared through it. */
   redis: RedisClientType | undefined;
   logger: Logger;
   metrics: Metrics;
@@ -58,56 +50,46 @@ export interface ServiceDependencies {
 
 /** How many calls one account of each upstream may have in flight (see each folder's account.ts). */
 export function concurrencyCaps(config: Config): Record<UpstreamService, number> {
-  return { helpcrunch: helpcrunchConcurrency(config), comagic: comagicConcurrency(config) };
+  return Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream.concurrency(config)])) as Record<UpstreamService, number>;
 }
 
 export function createServices(
   config: Config,
   { endpoints, entityCache, redis, logger, metrics }: ServiceDependencies,
 ): Services {
-  const connections = {
-    helpcrunch: new UpstreamConnection('helpcrunch', endpoints.helpcrunch.apiUrl),
-    comagic: new UpstreamConnection('comagic', endpoints.comagic.apiUrl),
-  };
-  // One account per credential, built on first use and dropped least recently used.
-  const accounts = <Client>(service: UpstreamService, build: (credential: string, fingerprint: string) => Client) =>
-    new LRUCache<string, Account<Client>>({
-      max: MAX_ACCOUNTS,
-      memoMethod: (credential) => ({
-        client: build(credential, credentialFingerprint(credential)),
-        scope: cacheScope(service, credential),
-      }),
-      dispose: (_account, credential) => void metrics.forgetAccount(service, credentialFingerprint(credential)).catch(() => undefined),
-    });
-  const helpcrunch = accounts('helpcrunch', helpcrunchAccounts(config, { connection: connections.helpcrunch, redis, logger, metrics }));
-  const comagic = accounts(
-    'comagic',
-    comagicAccounts(config, {
-      connection: connections.comagic,
-      configuredToken: endpoints.comagic.accessToken,
-      configuredUserId: endpoints.comagic.userId,
-      logger,
-      metrics,
+  const connections: UpstreamConnection[] = [];
+  const accounts = new Map(
+    upstreams.map((upstream) => {
+      const service = upstream.name;
+      const connection = new UpstreamConnection(service, endpoints[service].apiUrl);
+      connections.push(connection);
+      const build = upstream.accounts(config, { connection, redis, logger, metrics });
+      // One account per credential, built on first use and dropped least recently used.
+      const cache = new LRUCache<string, Account<unknown>>({
+        max: MAX_ACCOUNTS,
+        memoMethod: (credential) => ({ client: build(credential, credentialFingerprint(credential)), scope: cacheScope(service, credential) }),
+        dispose: (_account, credential) => void metrics.forgetAccount(service, credentialFingerprint(credential)).catch(() => undefined),
+      });
+      return [service, cache];
     }),
   );
 
   return {
-    defaults: { helpcrunchApiKey: endpoints.helpcrunch.apiKey, comagicAccessToken: endpoints.comagic.accessToken },
-    helpcrunch: (apiKey) => helpcrunch.memo(apiKey),
-    comagic: (accessToken) => comagic.memo(accessToken),
+    defaults: Object.fromEntries(upstreams.map(({ name }) => [name, endpoints[name].credential])) as Credentials,
+    account: (service, credential) => accounts.get(service)!.memo(credential),
     entityCache,
     metrics,
     async close() {
-      await Promise.all(Object.values(connections).map((connection) => connection.close()));
+      await Promise.all(connections.map((connection) => connection.close()));
     },
   };
 }
 
+/** Every upstream's loaders: `customers`, `persons`, `visitors`. */
+export type UpstreamLoaders = UnionToIntersection<LoadersOf<KnownUpstream>>;
+
 /** Per-request state: fresh loaders, so batching and memoisation never cross requests. */
-export interface Context {
-  customers: CustomerLoader;
-  persons: PersonLoaders['persons'];
-  visitors: PersonLoaders['visitors'];
+export interface Context extends UpstreamLoaders {
   /** Filled in when the answer may be stored in the response cache. */
   cacheable: CacheableAnswer;
   /** Response-cache lifetime of a "not found". */
@@ -132,8 +114,10 @@ export interface RequestOptions {
 /** The scopes of the accounts a request is served with: the response cache keeps their answers apart. */
 export function cacheScopes(services: Services, credentials: Credentials): string[] {
   const scopes: string[] = [];
-  if (credentials.helpcrunchApiKey) scopes.push(services.helpcrunch(credentials.helpcrunchApiKey).scope);
-  if (credentials.comagicAccessToken) scopes.push(services.comagic(credentials.comagicAccessToken).scope);
+  for (const { name } of upstreams) {
+    const credential = credentials[name];
+    if (credential) scopes.push(services.account(name, credential).scope);
+  }
   return scopes;
 }
 
@@ -142,44 +126,32 @@ export function createContext(services: Services, { requestId, summary, log, cre
   const call = { requestId, upstreamCalls: summary.upstreamCalls };
   const request = { call, stale: new StaleEntities(), metrics: services.metrics };
 
-  let customers: CustomerLoader;
-  if (credentials.helpcrunchApiKey) {
-    const helpcrunch = services.helpcrunch(credentials.helpcrunchApiKey);
-    customers = createCustomerLoader(helpcrunch.client, entityCache, helpcrunch.scope, request);
-  } else {
-    customers = refusing(noCredential('helpcrunch', 'HELPCRUNCH_API_KEY', 'X-HelpCrunch-Api-Key'));
-  }
+  const loaders = upstreams.map((upstream) => {
+    const credential = credentials[upstream.name];
+    if (credential) return upstream.loaders(services.account(upstream.name, credential), entityCache, request);
+    const error = noCredential(upstream);
+    return Object.fromEntries(upstream.loaderNames.map((name: string) => [name, refusing(error)]));
+  });
 
-  let persons: PersonLoaders;
-  if (credentials.comagicAccessToken) {
-    const comagic = services.comagic(credentials.comagicAccessToken);
-    persons = createPersonLoaders(comagic.client, entityCache, comagic.scope, request);
-  } else {
-    const error = noCredential('comagic', 'COMAGIC_ACCESS_TOKEN', 'X-CoMagic-Access-Token');
-    persons = { persons: refusing(error), visitors: refusing(error) };
-  }
-
-  return {
-    customers,
-    ...persons,
+  return Object.assign({}, ...loaders, {
     cacheable,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
     summary,
     log,
     stale: request.stale,
-  };
+  }) as Context;
 }
 
-function noCredential(service: UpstreamService, variable: string, header: string): UpstreamError {
+function noCredential({ name, credential }: AnyUpstream): UpstreamError {
   return new UpstreamError(
     'UNAUTHENTICATED',
-    `No ${service} credential: this server has no ${variable}, and the request sent no ${header} header`,
-    { service },
+    `No ${name} credential: this server has no ${credential.variable}, and the request sent no ${credential.header} header`,
+    { service: name },
     { heldBack: true },
   );
 }
 
 /** A loader for an upstream this request has no credential for: every id fails with `error`. */
-function refusing<V>(error: Error): DataLoader<number, V> {
-  return new DataLoader<number, V>(async (ids) => ids.map(() => error));
+function refusing(error: Error): DataLoader<number, never> {
+  return new DataLoader<number, never>(async (ids) => ids.map(() => error));
 }

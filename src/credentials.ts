@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { UpstreamService } from './errors';
+import { UPSTREAMS, type UpstreamService } from './upstreams';
 
-/** The credentials one request is served with: a tenant's own, or the configured ones. */
-export interface Credentials {
-  helpcrunchApiKey: string | undefined;
-  comagicAccessToken: string | undefined;
-}
+/** The credentials one request is served with, by upstream: a tenant's own, or the configured ones. */
+export type Credentials = Record<UpstreamService, string | undefined>;
 
-/** The headers a router forwards when each tenant brings its own upstream credentials. */
-export const CREDENTIAL_HEADERS = {
-  helpcrunchApiKey: 'x-helpcrunch-api-key',
-  comagicAccessToken: 'x-comagic-access-token',
-} as const;
+/** The headers a router forwards when each tenant brings its own upstream credentials, one per upstream, in lower case. */
+export const CREDENTIAL_HEADERS: readonly string[] = UPSTREAMS.map((upstream) => upstream.credential.header.toLowerCase());
 
 /** Printable ASCII with no spaces: what API keys and access tokens look like. */
 const CREDENTIAL_PATTERN = /^[\x21-\x7e]{1,512}$/;
@@ -26,21 +20,21 @@ const CREDENTIAL_PATTERN = /^[\x21-\x7e]{1,512}$/;
 export function requestCredentials(headers: IncomingHttpHeaders, defaults: Credentials, allowHeaders: boolean): Credentials {
   if (!allowHeaders) return defaults;
   const credentials = { ...defaults };
-  for (const key of Object.keys(CREDENTIAL_HEADERS) as Array<keyof typeof CREDENTIAL_HEADERS>) {
-    const name = CREDENTIAL_HEADERS[key];
-    const value = headers[name];
+  for (const [index, { name }] of UPSTREAMS.entries()) {
+    const header = CREDENTIAL_HEADERS[index]!;
+    const value = headers[header];
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string' || !CREDENTIAL_PATTERN.test(value)) {
-      throw new GraphQLError(`The ${name} header must be one credential of 1 to 512 printable characters without spaces`, {
+      throw new GraphQLError(`The ${header} header must be one credential of 1 to 512 printable characters without spaces`, {
         extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
       });
     }
-    credentials[key] = value;
+    credentials[name] = value;
   }
   return credentials;
 }
 
-/** The key prefix for one upstream account: `helpcrunch:3f2a…`. */
+/** The key prefix for one upstream account: its name and the credential's fingerprint (`<name>:3f2a…`). */
 export function cacheScope(service: UpstreamService, credential: string): string {
   return `${service}:${credentialFingerprint(credential)}`;
 }

@@ -3,7 +3,8 @@
  * above the clients (loaders, resolvers, the GraphQL error formatter) speaks only these.
  */
 
-export type UpstreamService = 'helpcrunch' | 'comagic';
+export type { UpstreamService } from './upstreams';
+import type { UpstreamService } from './upstreams';
 
 export type UpstreamErrorCode =
   /** The request has no credential for this upstream (none configured, none sent). */
@@ -20,7 +21,7 @@ export interface UpstreamErrorDetails {
   service: UpstreamService;
   /** HTTP status of the upstream response, when there was one. */
   status?: number;
-  /** The upstream's own error code: HelpCrunch's `code`, or CoMagic's `data.mnemonic`. */
+  /** The upstream's own error code, as its error body names it. */
   code?: string;
 }
 

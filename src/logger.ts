@@ -1,26 +1,22 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from './config';
+import { CREDENTIAL_HEADERS } from './credentials';
+import { UPSTREAMS } from './upstreams';
 
 export type { Logger };
 
-/** Where a credential could sit in a logged object: request headers, CoMagic params, client options. */
-const CREDENTIAL_PATHS = [
+/**
+ * Where a credential could sit in a logged object: the authorization header, each upstream's
+ * credential header (in a request's headers), and the places its folder names.
+ */
+const CREDENTIAL_PATHS = new Set([
   'authorization',
-  'apiKey',
-  'accessToken',
-  'access_token',
-  'headers.authorization',
-  'headers["x-helpcrunch-api-key"]',
-  'headers["x-comagic-access-token"]',
-  'req.headers.authorization',
-  'req.headers["x-helpcrunch-api-key"]',
-  'req.headers["x-comagic-access-token"]',
-  'params.access_token',
-  '*.apiKey',
-  '*.accessToken',
-  '*.access_token',
   '*.authorization',
-];
+  'headers.authorization',
+  'req.headers.authorization',
+  ...CREDENTIAL_HEADERS.flatMap((header) => [`headers["${header}"]`, `req.headers["${header}"]`]),
+  ...UPSTREAMS.flatMap(({ logRedactPaths }) => logRedactPaths),
+]);
 
 /**
  * JSON logs, on stdout unless a destination is given. Credentials are never passed to the
@@ -32,7 +28,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     level,
     base: { service: 'contact-graph' },
     redact: {
-      paths: CREDENTIAL_PATHS,
+      paths: [...CREDENTIAL_PATHS],
       censor: '[REDACTED]',
     },
   };

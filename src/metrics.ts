@@ -56,7 +56,7 @@ export class Metrics {
 
   readonly rateLimitWait = new Histogram({
     name: 'contact_graph_rate_limit_wait_seconds',
-    help: 'Time upstream calls waited for rate-limit budget (HelpCrunch requests, CoMagic points), by service.',
+    help: 'Time upstream calls waited for rate-limit budget (requests or points, as each upstream counts it), by service.',
     labelNames: ['service'] as const,
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
     registers: [this.registry],
@@ -66,13 +66,6 @@ export class Metrics {
     name: 'contact_graph_upstream_circuit_state',
     help: 'Circuit breaker state per upstream account: 0 closed, 1 open, 2 half-open.',
     labelNames: ['service', 'account'] as const,
-    registers: [this.registry],
-  });
-
-  readonly comagicPointsRemaining = new Gauge({
-    name: 'contact_graph_comagic_points_remaining',
-    help: 'CoMagic Data API points left per account, as its last answer reported, by window (minute, day).',
-    labelNames: ['account', 'window'] as const,
     registers: [this.registry],
   });
 
@@ -120,10 +113,22 @@ export class Metrics {
   }
 
   /** The metrics with a series per upstream account, and the upstream of those that are one's alone. */
-  private readonly perAccount: Array<{ gauge: Gauge<string>; of?: UpstreamService }> = [
-    { gauge: this.circuitState },
-    { gauge: this.comagicPointsRemaining, of: 'comagic' },
-  ];
+  private readonly perAccount: Array<{ gauge: Gauge<string>; of?: UpstreamService }> = [{ gauge: this.circuitState }];
+
+  /**
+   * A gauge of one upstream's own, with a series per account (the `account` label, a
+   * credential fingerprint) that is dropped with the account. Asked again, the same gauge.
+   */
+  accountGauge<Label extends string>(
+    service: UpstreamService,
+    { name, help, labelNames }: { name: string; help: string; labelNames: Label[] },
+  ): Gauge<Label | 'account'> {
+    const known = this.registry.getSingleMetric(name);
+    if (known) return known as Gauge<Label | 'account'>;
+    const gauge = new Gauge({ name, help, labelNames: ['account', ...labelNames], registers: [this.registry] });
+    this.perAccount.push({ gauge, of: service });
+    return gauge;
+  }
 
   /** Drops the series of one upstream's account no longer kept in memory. */
   async forgetAccount(service: UpstreamService, account: string): Promise<void> {

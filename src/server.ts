@@ -128,7 +128,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         responseCache,
         metrics: config.metricsEnabled ? metrics : undefined,
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
-        headers: config.allowCredentialHeaders ? { vary: Object.values(CREDENTIAL_HEADERS).join(', ') } : {},
+        headers: config.allowCredentialHeaders ? { vary: CREDENTIAL_HEADERS.join(', ') } : {},
         scopesOf: (headers) => {
           try {
             return cacheScopes(services, credentialsOf(headers));

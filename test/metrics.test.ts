@@ -2,10 +2,11 @@ import { Metrics } from '../src/metrics';
 
 test('forgetting an account drops its series, and no other account\'s nor the other upstream\'s', async () => {
   const metrics = new Metrics();
+  const points = metrics.accountGauge('comagic', { name: 'test_points_remaining', help: 'Points left', labelNames: ['window'] });
   for (const account of ['a1', 'b2']) {
     metrics.circuitState.set({ service: 'helpcrunch', account }, 0);
     metrics.circuitState.set({ service: 'comagic', account }, 1);
-    metrics.comagicPointsRemaining.set({ account, window: 'minute' }, 100);
+    points.set({ account, window: 'minute' }, 100);
   }
   await metrics.forgetAccount('comagic', 'a1');
   const exported = await metrics.registry.metrics();

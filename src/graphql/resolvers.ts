@@ -1,14 +1,22 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import type { Resolvers } from '../generated/resolvers-types';
-import * as comagic from '../upstreams/comagic/resolvers';
-import * as helpcrunch from '../upstreams/helpcrunch/resolvers';
+import { UPSTREAMS } from '../upstreams';
 
-/** Every upstream's resolvers, with the shared scalars; each folder resolves its own types and root fields. */
-export const resolvers: Resolvers = {
-  DateTime: DateTimeResolver,
-  JSON: JSONResolver,
-  Query: { ...helpcrunch.Query, ...comagic.Query },
-  Customer: helpcrunch.Customer,
-  Person: comagic.Person,
-  Visitor: comagic.Visitor,
-};
+/**
+ * The shared scalars, and every upstream's resolvers merged by type: each folder resolves
+ * its own types and its own fields of the root types. A field two folders resolve is a
+ * mistake, stopped at start-up.
+ */
+export function mergedResolvers(upstreams: ReadonlyArray<{ resolvers: Record<string, object> }> = UPSTREAMS): GraphQLResolverMap<unknown> {
+  // Each folder's resolvers are typed by the generated types; the merged map is the subgraph library's type.
+  const merged: Record<string, object> = { DateTime: DateTimeResolver, JSON: JSONResolver };
+  for (const { resolvers } of upstreams) {
+    for (const [type, fields] of Object.entries(resolvers)) {
+      const known = merged[type] ?? {};
+      const twice = Object.keys(fields).find((field) => field in known);
+      if (twice !== undefined) throw new Error(`${type}.${twice} is resolved in two upstream folders`);
+      merged[type] = { ...known, ...fields };
+    }
+  }
+  return merged as GraphQLResolverMap<unknown>;
+}

@@ -1,31 +1,27 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, GraphQLError, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
-import { resolvers } from './resolvers';
+import { UPSTREAMS } from '../upstreams';
+import { mergedResolvers } from './resolvers';
 
 /** The repository's root, seen from `src/graphql/` and from `dist/graphql/` alike: the SDL is read from there. */
 const ROOT_DIR = join(__dirname, '..', '..');
 
 /**
  * The SDL: the shared base (`schema/base.graphql`: directives and scalars), then each
- * upstream's own types (`src/upstreams/<name>/schema.graphql`), in a stable order.
+ * upstream's own types (`src/upstreams/<name>/schema.graphql`), in the order they are listed.
  */
 export function readTypeDefs(rootDir = ROOT_DIR): string {
-  const upstreams = join(rootDir, 'src', 'upstreams');
   const files = [
     join(rootDir, 'schema', 'base.graphql'),
-    ...readdirSync(upstreams)
-      .sort()
-      .map((name) => join(upstreams, name, 'schema.graphql'))
-      .filter((file) => existsSync(file)),
+    ...UPSTREAMS.map(({ name }) => join(rootDir, 'src', 'upstreams', name, 'schema.graphql')),
   ];
   return files.map((file) => readFileSync(file, 'utf8')).join('\n');
 }
 
 export function buildSchema(): GraphQLSchema {
-  // The generated resolver types are stricter than buildSubgraphSchema's own map type.
-  return entitiesFailAlone(buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers }));
+  return entitiesFailAlone(buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers: mergedResolvers() }));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { UpstreamService } from '../errors';
+import { UPSTREAMS, type UpstreamService } from '../upstreams';
 import { failureOrigins } from '../graphqlErrors';
 import type { Logger } from '../logger';
 
@@ -22,6 +22,9 @@ export interface RequestSummary {
 
 const summaries = new WeakMap<IncomingMessage, RequestSummary>();
 
+/** No calls yet to any upstream. */
+const NO_CALLS = Object.fromEntries(UPSTREAMS.map(({ name }) => [name, 0])) as Record<UpstreamService, number>;
+
 /**
  * The summary of a GraphQL request, made on first use. The `/graphql` route makes it on the
  * way in, so that a request Apollo refuses before any plugin sees it (CSRF) has one too;
@@ -30,7 +33,7 @@ const summaries = new WeakMap<IncomingMessage, RequestSummary>();
 export function requestSummary(req: IncomingMessage): RequestSummary {
   let summary = summaries.get(req);
   if (!summary) {
-    summary = { errors: [], upstreamCalls: { helpcrunch: 0, comagic: 0 } };
+    summary = { errors: [], upstreamCalls: { ...NO_CALLS } };
     summaries.set(req, summary);
   }
   return summary;

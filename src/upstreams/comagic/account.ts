@@ -1,20 +1,9 @@
 import type { Config } from '../../config';
 import { MAX_CONCURRENCY } from '../../envValues';
-import type { Logger } from '../../logger';
-import type { Metrics } from '../../metrics';
 import { CallPolicy } from '../../transport/callPolicy';
-import type { UpstreamConnection } from '../../transport/http';
+import type { AccountDependencies } from '../upstream';
 import { PointsBudget } from './budget';
 import { CoMagicClient } from './client';
-
-export interface CoMagicAccountDependencies {
-  connection: UpstreamConnection;
-  /** The configured token, whose account the configured user id belongs to. */
-  configuredToken: string | undefined;
-  configuredUserId: number | undefined;
-  logger: Logger;
-  metrics: Metrics;
-}
 
 /**
  * Calls one account may have in flight: as configured, or else only the bound on sockets,
@@ -29,14 +18,19 @@ export function comagicConcurrency(config: Config): number {
  * What builds one CoMagic account's client from its access token: the points budget its
  * answers report, which is also the throttle of its call policy.
  */
-export function comagicAccounts(config: Config, { connection, configuredToken, configuredUserId, logger, metrics }: CoMagicAccountDependencies) {
+export function comagicAccounts(config: Config, { connection, logger, metrics }: AccountDependencies) {
   const concurrency = comagicConcurrency(config);
+  const pointsRemaining = metrics.accountGauge('comagic', {
+    name: 'contact_graph_comagic_points_remaining',
+    help: 'CoMagic Data API points left per account, as its last answer reported, by window (minute, day).',
+    labelNames: ['window'],
+  });
   return (accessToken: string, fingerprint: string): CoMagicClient => {
-    const budget = new PointsBudget((window, remaining) => metrics.comagicPointsRemaining.set({ account: fingerprint, window }, remaining));
+    const budget = new PointsBudget((window, remaining) => pointsRemaining.set({ account: fingerprint, window }, remaining));
     return new CoMagicClient({
       accessToken,
       // The configured user id belongs to the configured token; a tenant's permanent token needs none.
-      userId: accessToken === configuredToken ? configuredUserId : undefined,
+      userId: accessToken === config.comagic.accessToken ? config.comagic.userId : undefined,
       connection,
       budget,
       policy: new CallPolicy({ ...config.upstream, service: 'comagic', account: fingerprint, concurrency, throttle: budget, logger, metrics }),

@@ -23,6 +23,14 @@ export interface Visitor {
   commentary: string | null;
 }
 
+/** GraphQL's `Person` and `Visitor` are resolved from these (codegen reads it: see graphql/mappers.ts). */
+declare module '../../graphql/mappers' {
+  interface Mappers {
+    Person: Person;
+    Visitor: Visitor;
+  }
+}
+
 /** Every field of the GraphQL types is filled here, or resolved where it says: a field added to the schema alone fails to compile. */
 export type Covered = AllCovered<[Covers<Person, Graph.Person>, Covers<Visitor, Graph.Visitor, 'person'>]>;
 

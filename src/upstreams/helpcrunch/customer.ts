@@ -51,7 +51,15 @@ export interface Tag {
   color: string | null;
 }
 
+/** GraphQL's `Customer` is resolved from this `Customer` (codegen reads it: see graphql/mappers.ts). */
+declare module '../../graphql/mappers' {
+  interface Mappers {
+    Customer: Customer;
+  }
+}
+
 /** Every field of the GraphQL types is filled here: a field added to the schema alone fails to compile. */
+
 export type Covered = AllCovered<[Covers<Customer, Graph.Customer>, Covers<Location, Graph.Location>, Covers<Device, Graph.Device>, Covers<Tag, Graph.Tag>]>;
 
 /**

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { CustomerResolvers, QueryResolvers } from '../../generated/resolvers-types';
 import { notFoundBriefly, parseId, referenceById } from '../../graphql/lookups';
 import { SEARCH_PAGE_SIZE } from './client';
-import type { CustomerMapper } from './mappers';
+import type * as Domain from './customer';
 
 export const Query: QueryResolvers = {
   customer: (_, { id }, context, info) => notFoundBriefly(context.customers.load(parseId(id, 'id')), context, info),
@@ -17,7 +17,7 @@ export const Query: QueryResolvers = {
     const parsed = ids.map((id, index) => parseId(id, `ids[${index}]`));
     // One promise per item, so a failed id fails its own item, not the whole list.
     // graphql-js resolves list items that way; the generated types only model whole values.
-    return parsed.map((id) => notFoundBriefly(context.customers.load(id), context, info)) as unknown as CustomerMapper[];
+    return parsed.map((id) => notFoundBriefly(context.customers.load(id), context, info)) as unknown as Domain.Customer[];
   },
 };
 

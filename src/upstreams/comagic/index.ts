@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import type { Upstream } from '../upstream';
+import { comagicAccounts, comagicConcurrency } from './account';
+import type { CoMagicClient } from './client';
+import { comagicConfig, comagicEnv, type CoMagicConfig } from './config';
+import { createPersonLoaders, type PersonLoaders } from './loaders';
+import * as resolvers from './resolvers';
+import { startCoMagicSandbox } from './sandbox';
+import { createCoMagicDataset, SEED_PERSON_ID } from './sandboxData';
+
+/** CoMagic / UIS Data API v2.0 (JSON-RPC): `Person` and `Visitor`. */
+export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMagicClient, PersonLoaders> = {
+  name: 'comagic',
+  title: 'CoMagic',
+  credential: { variable: 'COMAGIC_ACCESS_TOKEN', header: 'X-CoMagic-Access-Token' },
+  // The client's options hold the token, and every JSON-RPC call's params.
+  logRedactPaths: ['accessToken', 'access_token', 'params.access_token', '*.accessToken', '*.access_token'],
+  env: comagicEnv,
+  settings: comagicConfig,
+  endpoint: ({ comagic: { apiUrl, accessToken } }) => ({ apiUrl, credential: accessToken }),
+  async sandbox() {
+    const accessToken = `sandbox-${randomBytes(12).toString('hex')}`;
+    // Nothing reads a started sandbox's calls, so it remembers none.
+    const sandbox = await startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() }, keptCalls: 0 });
+    return {
+      endpoint: { apiUrl: sandbox.url, credential: accessToken },
+      serves: 'Person and Visitor',
+      holds: `seed person ${SEED_PERSON_ID} and 100 generated`,
+      close: sandbox.close,
+    };
+  },
+  concurrency: comagicConcurrency,
+  accounts: comagicAccounts,
+  loaders: ({ client, scope }, cache, request) => createPersonLoaders(client, cache, scope, request),
+  loaderNames: ['persons', 'visitors'],
+  resolvers,
+};

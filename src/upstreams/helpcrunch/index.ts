@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import type { Upstream } from '../upstream';
+import { helpcrunchAccounts, helpcrunchConcurrency } from './account';
+import type { HelpCrunchClient } from './client';
+import { helpcrunchConfig, helpcrunchEnv, type HelpCrunchConfig } from './config';
+import { createCustomerLoader, type CustomerLoader } from './loader';
+import * as resolvers from './resolvers';
+import { startHelpCrunchSandbox } from './sandbox';
+import { createHelpCrunchDataset, SEED_CUSTOMER } from './sandboxData';
+
+/** HelpCrunch REST API v1: `Customer`. */
+export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunchConfig, HelpCrunchClient, { customers: CustomerLoader }> = {
+  name: 'helpcrunch',
+  title: 'HelpCrunch',
+  credential: { variable: 'HELPCRUNCH_API_KEY', header: 'X-HelpCrunch-Api-Key' },
+  // The client's options hold the key.
+  logRedactPaths: ['apiKey', '*.apiKey'],
+  env: helpcrunchEnv,
+  settings: helpcrunchConfig,
+  endpoint: ({ helpcrunch: { apiUrl, apiKey } }) => ({ apiUrl, credential: apiKey }),
+  async sandbox() {
+    const apiKey = `sandbox-${randomBytes(12).toString('hex')}`;
+    // Nothing reads a started sandbox's calls, so it remembers none.
+    const sandbox = await startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() }, keptCalls: 0 });
+    return {
+      endpoint: { apiUrl: sandbox.url, credential: apiKey },
+      serves: 'Customer',
+      holds: `seed customer ${SEED_CUSTOMER.id} and 300 generated`,
+      close: sandbox.close,
+    };
+  },
+  concurrency: helpcrunchConcurrency,
+  accounts: helpcrunchAccounts,
+  loaders: ({ client, scope }, cache, request) => ({ customers: createCustomerLoader(client, cache, scope, request) }),
+  loaderNames: ['customers'],
+  resolvers,
+};

@@ -1,2 +1,0 @@
-/** The domain type each GraphQL type of this folder is resolved from; codegen reads it (see codegen.yml). */
-export type { Customer as CustomerMapper } from './customer';

@@ -1,0 +1,13 @@
+import { comagic } from './comagic';
+import { helpcrunch } from './helpcrunch';
+
+/**
+ * Every upstream API the graph serves, each in its own folder (see upstream.ts for what one
+ * holds). A new upstream is a new folder and one entry here.
+ */
+export const UPSTREAMS = [helpcrunch, comagic] as const;
+
+export type KnownUpstream = (typeof UPSTREAMS)[number];
+
+/** An upstream's name: `helpcrunch`, `comagic`. */
+export type UpstreamService = KnownUpstream['name'];

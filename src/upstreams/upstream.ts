@@ -1,0 +1,88 @@
+import type { RedisClientType } from '@keyv/redis';
+import type { z } from 'zod';
+import type { EntityCache } from '../cache/entityCache';
+import type { Config } from '../config';
+import type { LoaderRequest } from '../loaders/cachedBatch';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { UpstreamConnection } from '../transport/http';
+import type { UpstreamService } from '.';
+
+/**
+ * What the server needs to know of one upstream API. Each folder below `src/upstreams/`
+ * exports one from its `index.ts`, and `src/upstreams/index.ts` lists them; nothing outside
+ * the folders names an upstream. The folder's `schema.graphql` is its part of the graph.
+ */
+export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settings, Client, Loaders> {
+  /** Labels its metrics, logs, errors and cache keys: `helpcrunch`. */
+  name: Name;
+  /** As people write it: `HelpCrunch`. */
+  title: string;
+  credential: {
+    /** The variable that configures it: `HELPCRUNCH_API_KEY`. */
+    variable: keyof Env & string;
+    /** The header a tenant's request brings its own in (when ALLOW_CREDENTIAL_HEADERS=true): `X-HelpCrunch-Api-Key`. */
+    header: string;
+  };
+  /** Where else a credential of this upstream could sit in a logged object, as pino redact paths. */
+  logRedactPaths: string[];
+  /** Its environment variables, validated with the rest at start-up (see config.ts). */
+  env: Env;
+  /** Its settings, from its variables once they are valid. */
+  settings(env: z.output<z.ZodObject<Env>>): Settings;
+  /** The configured address and credential, before a sandbox stands in for a missing one. */
+  endpoint(config: Config): Endpoint;
+  /** A built-in stand-in for the API with sandbox data, served when no credential is configured (outside production). */
+  sandbox(): Promise<Sandbox>;
+  /** How many calls one account may have in flight. */
+  concurrency(config: Config): number;
+  /** What builds one account's client, with its limits, retries and breaker, once per credential. */
+  accounts(config: Config, dependencies: AccountDependencies): (credential: string, fingerprint: string) => Client;
+  /** The loaders of one request served with one account. */
+  loaders(account: Account<Client>, cache: EntityCache, request: LoaderRequest): Loaders;
+  /** The names of those loaders: a request with no credential for this upstream gets loaders that fail. */
+  loaderNames: ReadonlyArray<keyof Loaders & string>;
+  /** Its resolvers, merged with the others' by type (see graphql/resolvers.ts). */
+  resolvers: Record<string, object>;
+}
+
+/** Any of the upstreams, as shared code sees it: its name, but none of its own types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyUpstream = Upstream<UpstreamService, any, any, any, any>;
+
+/** Where an upstream answers, and the credential it is called with when a request brings none. */
+export interface Endpoint {
+  apiUrl: string;
+  credential: string | undefined;
+}
+
+export interface Sandbox {
+  endpoint: Endpoint & { credential: string };
+  /** For the start-up warning: the types it serves (`Customer`) and what data (`seed customer 1 and 300 generated`). */
+  serves: string;
+  holds: string;
+  close(): Promise<void>;
+}
+
+/** One account of an upstream: its client (with its limits, retries and breaker) and its cache scope. */
+export interface Account<Client> {
+  client: Client;
+  /** Prefixes every cache key of this account, and scopes the response cache. */
+  scope: string;
+}
+
+/** What an upstream's accounts are built with; they live as long as the server. */
+export interface AccountDependencies {
+  connection: UpstreamConnection;
+  /** The cache's Redis, when there is one: a budget can be shared by every replica through it. */
+  redis: RedisClientType | undefined;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** The loaders one upstream adds to a request's context. */
+export type LoadersOf<U extends AnyUpstream> = ReturnType<U['loaders']>;
+export type SettingsOf<U extends AnyUpstream> = ReturnType<U['settings']>;
+
+/** `A | B` as `A & B`. */
+export type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

@@ -1,0 +1,38 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { mergedResolvers } from '../src/graphql/resolvers';
+import { UPSTREAMS } from '../src/upstreams';
+
+const SRC = join(__dirname, '..', 'src');
+const UPSTREAMS_DIR = join(SRC, 'upstreams');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+test('every folder under src/upstreams is one listed upstream with its schema and entry point, and every listed one has its folder', () => {
+  const folders = readdirSync(UPSTREAMS_DIR).filter((name) => statSync(join(UPSTREAMS_DIR, name)).isDirectory());
+  expect(UPSTREAMS.map((upstream) => upstream.name).sort()).toEqual(folders.sort());
+  for (const folder of folders) {
+    expect(existsSync(join(UPSTREAMS_DIR, folder, 'schema.graphql'))).toBe(true);
+    expect(existsSync(join(UPSTREAMS_DIR, folder, 'index.ts'))).toBe(true);
+  }
+});
+
+test('no module outside src/upstreams names an upstream: shared code knows them only through the list', () => {
+  const shared = sourceFiles(SRC).filter((file) => !file.startsWith(UPSTREAMS_DIR) && !file.startsWith(join(SRC, 'generated')));
+  const names = UPSTREAMS.flatMap(({ name, title, credential }) => [name, title, credential.variable, credential.header]);
+  const pattern = new RegExp(names.join('|'), 'i');
+  const naming = shared.filter((file) => pattern.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file));
+  expect(naming).toEqual([]);
+});
+
+test('a field two upstream folders both resolve stops the start-up, naming it', () => {
+  const first = { resolvers: { Query: { customer: () => null }, Customer: { __resolveReference: () => null } } };
+  const second = { resolvers: { Query: { person: () => null, customer: () => null } } };
+  expect(() => mergedResolvers([first, second])).toThrow('Query.customer is resolved in two upstream folders');
+  expect(Object.keys(mergedResolvers([first, { resolvers: { Query: { person: () => null } } }]).Query!)).toEqual(['customer', 'person']);
+});
