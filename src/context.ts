@@ -1,5 +1,4 @@
 import type { RedisClientType } from '@keyv/redis';
-import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './cache/entityCache';
 import type { CacheableAnswer } from './cache/responseCache';
@@ -129,8 +128,7 @@ export function createContext(services: Services, { requestId, summary, log, cre
   const loaders = upstreams.map((upstream) => {
     const credential = credentials[upstream.name];
     if (credential) return upstream.loaders(services.account(upstream.name, credential), entityCache, request);
-    const error = noCredential(upstream);
-    return Object.fromEntries(upstream.loaderNames.map((name: string) => [name, refusing(error)]));
+    return upstream.refusing(noCredential(upstream));
   });
 
   return Object.assign({}, ...loaders, {
@@ -149,9 +147,4 @@ function noCredential({ name, credential }: AnyUpstream): UpstreamError {
     { service: name },
     { heldBack: true },
   );
-}
-
-/** A loader for an upstream this request has no credential for: every id fails with `error`. */
-function refusing(error: Error): DataLoader<number, never> {
-  return new DataLoader<number, never>(async (ids) => ids.map(() => error));
 }

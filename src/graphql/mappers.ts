@@ -3,7 +3,6 @@
  * domain module adds its own types here (`declare module`), beside their definitions;
  * codegen's `defaultMapper` reads it through `Mapped`, so codegen.yml lists no mapper.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Mappers {}
 
 /** A generated GraphQL type's domain type: the one its upstream declares, or else itself. */

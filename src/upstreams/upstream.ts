@@ -40,14 +40,13 @@ export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settin
   accounts(config: Config, dependencies: AccountDependencies): (credential: string, fingerprint: string) => Client;
   /** The loaders of one request served with one account. */
   loaders(account: Account<Client>, cache: EntityCache, request: LoaderRequest): Loaders;
-  /** The names of those loaders: a request with no credential for this upstream gets loaders that fail. */
-  loaderNames: ReadonlyArray<keyof Loaders & string>;
+  /** The same loaders for a request with no credential for this upstream: each fails with `error` (see `refusingLoader`). */
+  refusing(error: Error): Loaders;
   /** Its resolvers, merged with the others' by type (see graphql/resolvers.ts). */
   resolvers: Record<string, object>;
 }
 
 /** Any of the upstreams, as shared code sees it: its name, but none of its own types. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyUpstream = Upstream<UpstreamService, any, any, any, any>;
 
 /** Where an upstream answers, and the credential it is called with when a request brings none. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { refusingLoader } from '../../loaders/refusing';
 import type { Upstream } from '../upstream';
 import { comagicAccounts, comagicConcurrency } from './account';
 import type { CoMagicClient } from './client';
@@ -32,6 +33,6 @@ export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMa
   concurrency: comagicConcurrency,
   accounts: comagicAccounts,
   loaders: ({ client, scope }, cache, request) => createPersonLoaders(client, cache, scope, request),
-  loaderNames: ['persons', 'visitors'],
+  refusing: (error) => ({ persons: refusingLoader(error), visitors: refusingLoader(error) }),
   resolvers,
 };

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { refusingLoader } from '../../loaders/refusing';
 import type { Upstream } from '../upstream';
 import { helpcrunchAccounts, helpcrunchConcurrency } from './account';
 import type { HelpCrunchClient } from './client';
 import { helpcrunchConfig, helpcrunchEnv, type HelpCrunchConfig } from './config';
-import { createCustomerLoader, type CustomerLoader } from './loader';
+import { createCustomerLoader, type CustomerLoader } from './loaders';
 import * as resolvers from './resolvers';
 import { startHelpCrunchSandbox } from './sandbox';
 import { createHelpCrunchDataset, SEED_CUSTOMER } from './sandboxData';
@@ -32,6 +33,6 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
   concurrency: helpcrunchConcurrency,
   accounts: helpcrunchAccounts,
   loaders: ({ client, scope }, cache, request) => ({ customers: createCustomerLoader(client, cache, scope, request) }),
-  loaderNames: ['customers'],
+  refusing: (error) => ({ customers: refusingLoader(error) }),
   resolvers,
 };
