@@ -22,8 +22,12 @@ export interface RequestSummary {
 
 const summaries = new WeakMap<IncomingMessage, RequestSummary>();
 
-/** No calls yet to any upstream. */
 const NO_CALLS = Object.fromEntries(UPSTREAMS.map(({ name }) => [name, 0])) as Record<UpstreamService, number>;
+
+/** A count of upstream calls with none yet, one per upstream. */
+export function noUpstreamCalls(): Record<UpstreamService, number> {
+  return { ...NO_CALLS };
+}
 
 /**
  * The summary of a GraphQL request, made on first use. The `/graphql` route makes it on the
@@ -33,7 +37,7 @@ const NO_CALLS = Object.fromEntries(UPSTREAMS.map(({ name }) => [name, 0])) as R
 export function requestSummary(req: IncomingMessage): RequestSummary {
   let summary = summaries.get(req);
   if (!summary) {
-    summary = { errors: [], upstreamCalls: { ...NO_CALLS } };
+    summary = { errors: [], upstreamCalls: noUpstreamCalls() };
     summaries.set(req, summary);
   }
   return summary;
