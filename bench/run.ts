@@ -4,9 +4,12 @@
  * latency. Writes bench/RESULTS.md and bench/results.json. Figures, not a pass/fail test.
  *
  *   npm run bench -- [--latency 20] [--duration 10] [--connections 10] [--hot-connections 50] [--hot-rounds 3]
- *                    [--entity-requests 30] [--rss-seconds 60]
+ *                    [--entity-requests 30] [--rss-seconds 60] [--compare <checkout>]
+ *
+ * `--compare` runs another build beside this one, in every run of this server, taking turns
+ * with it: a checkout of this repository (an earlier commit, say) with `npm run build` done.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     'hot-rounds': { type: 'string', default: '3' },
     'entity-requests': { type: 'string', default: '30' },
     'rss-seconds': { type: 'string', default: '60' },
+    compare: { type: 'string' },
   },
 });
 const LATENCY_MS = Number(args.latency);
@@ -38,6 +42,7 @@ const HOT_CONNECTIONS = Number(args['hot-connections']);
 const HOT_ROUNDS = Number(args['hot-rounds']);
 const ENTITY_REQUESTS = Number(args['entity-requests']);
 const RSS_SECONDS = Number(args['rss-seconds']);
+const COMPARED_CHECKOUT = args.compare;
 /** How long the mixed run warms up before its first RSS reading. */
 const RSS_WARM_UP_S = 10;
 /** Cold requests sent, unmeasured, before the cold runs. */
@@ -48,7 +53,8 @@ const ENTITY_WARM_UP_REQUESTS = 20;
 const API_KEY = 'bench-helpcrunch-key';
 const ACCESS_TOKEN = 'bench-comagic-token';
 const GENERATED_CUSTOMERS = 150_000;
-const GENERATED_PERSONS = 2 * 20 * (ENTITY_REQUESTS + 20) + 100;
+// Fresh persons for every server's _entities runs: this one, the naive one, and a compared build.
+const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 2 : 3) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 100;
 
 const HOT_QUERY = `{
   customer(id: "${SEED_CUSTOMER.id}") { id name email company phone lastSeen location { city countryCode } tags { name } }
@@ -140,6 +146,7 @@ async function main(): Promise<void> {
     };
     const ours = await startServerProcess(children, serverEnv, 'server');
     const quiet = await startServerProcess(children, { ...serverEnv, LOG_LEVEL: 'silent', METRICS_ENABLED: 'false' }, 'server-quiet');
+    const compared = COMPARED_CHECKOUT === undefined ? undefined : await startServerProcess(children, serverEnv, 'compared', COMPARED_CHECKOUT);
     const naive = await startChild(children, ['bench/naive.ts', helpcrunch.url, API_KEY, comagic.url, ACCESS_TOKEN]);
     const proxy = await startChild(children, ['bench/proxy.ts', helpcrunch.url, API_KEY]);
 
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
     // The hot query, again and again: the ceiling sends the same bytes.
     const hotBody = await postGraphQL(ours.url, HOT_QUERY);
     await postGraphQL(quiet.url, HOT_QUERY);
+    if (compared && (await postGraphQL(compared.url, HOT_QUERY)) !== hotBody) throw new Error('the compared build answers the hot query otherwise');
     const ceilingUrl = await startChild(children, ['bench/ceiling.ts', Buffer.from(hotBody).toString('base64')]);
     const naiveBody = await postGraphQL(naive, HOT_QUERY);
     if (JSON.parse(naiveBody).data === undefined) throw new Error(`the naive server failed: ${naiveBody}`);
@@ -159,10 +167,11 @@ async function main(): Promise<void> {
     const hotLoad = (url: string) => load({ ...graphqlLoad(url, HOT_QUERY), connections: HOT_CONNECTIONS });
     // The four take turns, round after round, so that a machine that speeds up or slows down
     // during the runs weighs on each alike; each keeps its median round.
-    const hotRounds: Record<'ceiling' | 'hot' | 'hotQuiet' | 'naiveHot', LoadFigures[]> = { ceiling: [], hot: [], hotQuiet: [], naiveHot: [] };
+    const hotRounds: Record<'ceiling' | 'hot' | 'hotQuiet' | 'naiveHot' | 'compared', LoadFigures[]> = { ceiling: [], hot: [], hotQuiet: [], naiveHot: [], compared: [] };
     for (let round = 0; round < HOT_ROUNDS; round += 1) {
       hotRounds.ceiling.push(await hotLoad(ceilingUrl));
       hotRounds.hot.push(await measured(upstreamCalls, () => hotLoad(ours.url)));
+      if (compared) hotRounds.compared.push(await measured(upstreamCalls, () => hotLoad(compared.url)));
       hotRounds.hotQuiet.push(await measured(upstreamCalls, () => hotLoad(quiet.url)));
       hotRounds.naiveHot.push(await measured(upstreamCalls, () => hotLoad(naive)));
     }
@@ -181,6 +190,7 @@ async function main(): Promise<void> {
       return { serial: await timed(1, ENTITY_REQUESTS * 5, request), loaded: await timed(CONNECTIONS, ENTITY_REQUESTS * 30, request) };
     };
     const { serial: coldSerial, loaded: coldLoaded } = await coldRuns(ours.url);
+    const comparedCold = compared && (await coldRuns(compared.url));
     // What any extra hop costs (a bare proxy making the same call), and the naive server.
     const coldReferences = { proxy: await coldRuns(proxy), naive: await coldRuns(naive) };
     forgetCalls();
@@ -211,7 +221,8 @@ async function main(): Promise<void> {
       ),
     );
     const entities: Record<string, Record<string, EntityFigures>> = { customers100: {}, persons20: {} };
-    for (const [name, url] of [['thisServer', ours.url], ['naive', naive]] as const) {
+    const entityServers = [['thisServer', ours.url], ['naive', naive], ...(compared ? [['compared', compared.url]] : [])] as const;
+    for (const [name, url] of entityServers) {
       // Unmeasured first, as for the cold runs.
       await entityRuns(url, customersBatch, helpcrunch.fake, ENTITY_WARM_UP_REQUESTS);
       await entityRuns(url, personsBatch, comagic.fake, ENTITY_WARM_UP_REQUESTS);
@@ -223,9 +234,9 @@ async function main(): Promise<void> {
     // Memory over a long mixed run: three hot requests to one cold, RSS after warm-up and at the end.
     console.log(`run: mixed hot and cold for ${RSS_WARM_UP_S} + ${RSS_SECONDS} s, reading RSS`);
     let turn = 0;
-    const mixed = (duration: number) =>
+    const mixed = (url: string, duration: number) =>
       load({
-        ...graphqlLoad(ours.url, COLD_QUERY, () => ({ id: newCustomer() })),
+        ...graphqlLoad(url, COLD_QUERY, () => ({ id: newCustomer() })),
         requests: [
           {
             setupRequest: (request: autocannon.Request) =>
@@ -234,11 +245,15 @@ async function main(): Promise<void> {
         ],
         duration,
       });
-    await mixed(RSS_WARM_UP_S);
-    forgetCalls();
-    const rssAfterWarmUp = rssOf(ours.process);
-    const mixedRun = await mixed(RSS_SECONDS);
-    const rssAtEnd = rssOf(ours.process);
+    const memoryOf = async (server: { url: string; process: ChildProcess }): Promise<Memory> => {
+      await mixed(server.url, RSS_WARM_UP_S);
+      forgetCalls();
+      const rssAfterWarmUpMiB = rssOf(server.process);
+      const mixedRun = await mixed(server.url, RSS_SECONDS);
+      return { rssAfterWarmUpMiB, rssAtEndMiB: rssOf(server.process), mixedRun };
+    };
+    const memory = await memoryOf(ours);
+    const comparedMemory = compared && (await memoryOf(compared));
 
     const results: Results = {
       date: new Date().toISOString(),
@@ -256,7 +271,20 @@ async function main(): Promise<void> {
       searchCall,
       rpcFanOut,
       entities,
-      memory: { rssAfterWarmUpMiB: rssAfterWarmUp, rssAtEndMiB: rssAtEnd, mixedRun },
+      memory,
+      ...(compared &&
+        comparedCold &&
+        comparedMemory && {
+          compared: {
+            checkout: COMPARED_CHECKOUT!,
+            commit: commitOf(COMPARED_CHECKOUT!),
+            hot: medianRound(hotRounds.compared),
+            coldSerial: comparedCold.serial,
+            coldLoaded: comparedCold.loaded,
+            entities: { customers100: entities.customers100!.compared!, persons20: entities.persons20!.compared! },
+            memory: comparedMemory,
+          },
+        }),
       targets: [],
     };
     results.targets = targets(results);
@@ -430,8 +458,26 @@ interface Results {
   searchCall: Timed;
   rpcFanOut: Timed;
   entities: Record<string, Record<string, EntityFigures>>;
-  memory: { rssAfterWarmUpMiB: number; rssAtEndMiB: number; mixedRun: LoadFigures };
+  memory: Memory;
+  /** The same runs of another build, when `--compare` named one. */
+  compared?: Compared;
   targets: Target[];
+}
+
+interface Memory {
+  rssAfterWarmUpMiB: number;
+  rssAtEndMiB: number;
+  mixedRun: LoadFigures;
+}
+
+interface Compared {
+  checkout: string;
+  commit: string;
+  hot: LoadFigures;
+  coldSerial: Timed;
+  coldLoaded: Timed;
+  entities: Record<'customers100' | 'persons20', EntityFigures>;
+  memory: Memory;
 }
 
 function report(r: Results): string {
@@ -499,7 +545,39 @@ The Data API takes no batches, so 20 persons are 20 calls for both servers.
 
 Three hot requests to one cold, ${r.settings.connections} connections: RSS ${r.memory.rssAfterWarmUpMiB} MiB after ${RSS_WARM_UP_S} s of warm-up,
 ${r.memory.rssAtEndMiB} MiB after ${r.settings.rssSeconds} s more (${r.memory.mixedRun.requests} requests, ${r.memory.mixedRun.non2xx + r.memory.mixedRun.errors} failed).
+${r.compared ? comparedReport(r, r.compared) : ''}`;
+}
+
+/** This build beside the one `--compare` named, run for run. */
+function comparedReport(r: Results, c: Compared): string {
+  const e = r.entities as Record<'customers100' | 'persons20', Record<'thisServer', EntityFigures>>;
+  const growth = (m: Memory) => `${m.rssAfterWarmUpMiB} → ${m.rssAtEndMiB} MiB (${round((m.rssAtEndMiB / m.rssAfterWarmUpMiB - 1) * 100, 1)}%)`;
+  const row = (name: string, ours: number | string, theirs: number | string) => `| ${name} | ${ours} | ${theirs} |`;
+  return `
+## Compared with another build
+
+The build of ${c.commit} ran beside this one, with the same settings, in every run above but the references: in
+the hot rounds it took its turn after this server; the cold, \`_entities\` and memory runs came after this server's.
+
+| run | this build | compared build |
+|---|---:|---:|
+${row('hot, req/s (median round)', r.hot.requestsPerSecond, c.hot.requestsPerSecond)}
+${row('hot rounds, req/s', r.hot.rounds?.join(', ') ?? '', c.hot.rounds?.join(', ') ?? '')}
+${row('cold p50 ms, 1 connection', r.coldSerial.p50Ms, c.coldSerial.p50Ms)}
+${row(`cold p50 ms, ${r.coldLoaded.connections} connections`, r.coldLoaded.p50Ms, c.coldLoaded.p50Ms)}
+${row('100 customers p50 ms (calls)', `${e.customers100.thisServer.latencyP50Ms} (${e.customers100.thisServer.upstreamCallsPerQuery})`, `${c.entities.customers100.latencyP50Ms} (${c.entities.customers100.upstreamCallsPerQuery})`)}
+${row('20 persons p50 ms (calls)', `${e.persons20.thisServer.latencyP50Ms} (${e.persons20.thisServer.upstreamCallsPerQuery})`, `${c.entities.persons20.latencyP50Ms} (${c.entities.persons20.upstreamCallsPerQuery})`)}
+${row(`RSS over ${r.settings.rssSeconds} s mixed`, growth(r.memory), growth(c.memory))}
 `;
+}
+
+/** The commit a checkout is at, as `git` names it. */
+function commitOf(checkout: string): string {
+  try {
+    return execFileSync('git', ['-C', checkout, 'log', '-1', '--format=%h (%cs)'], { encoding: 'utf8' }).trim();
+  } catch {
+    return checkout;
+  }
 }
 
 async function startChild(children: ChildProcess[], args: string[]): Promise<string> {
@@ -508,15 +586,16 @@ async function startChild(children: ChildProcess[], args: string[]): Promise<str
   return readyUrl(child, /READY (\S+)/);
 }
 
-/** Starts dist/main.js with `env`, its log written to a file; resolves once it listens. */
+/** Starts dist/main.js (of this checkout, or of `checkout`) with `env`, its log written to a file; resolves once it listens. */
 async function startServerProcess(
   children: ChildProcess[],
   env: Record<string, string>,
   name: string,
+  checkout = '.',
 ): Promise<{ url: string; process: ChildProcess }> {
   const logPath = join(tmpdir(), `contact-graph-bench-${name}.log`);
   const port = await freePort();
-  const child = spawn(process.execPath, [join('dist', 'main.js')], {
+  const child = spawn(process.execPath, [join(checkout, 'dist', 'main.js')], {
     env: { PATH: process.env.PATH, ...env, PORT: String(port) },
     stdio: ['ignore', openSync(logPath, 'w'), 'inherit'],
   });
