@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { UPSTREAMS, type UpstreamService } from '../upstreams';
@@ -29,12 +30,14 @@ export async function resolveUpstreams(config: Config, logger: Logger): Promise<
       endpoints[upstream.name] = configured;
       continue;
     }
-    const sandbox = await upstream.sandbox();
-    closers.push(sandbox.close);
-    endpoints[upstream.name] = sandbox.endpoint;
+    const { sandbox, credential, title } = upstream;
+    const sandboxCredential = `sandbox-${randomBytes(12).toString('hex')}`;
+    const started = await sandbox.start(sandboxCredential);
+    closers.push(started.close);
+    endpoints[upstream.name] = { apiUrl: started.url, credential: sandboxCredential };
     logger.warn(
-      { sandbox: upstream.name, url: sandbox.endpoint.apiUrl },
-      `${upstream.credential.variable} is not set: serving ${sandbox.serves} from the built-in ${upstream.title} sandbox (${sandbox.holds}). Set ${upstream.credential.variable} to use the real API.`,
+      { sandbox: upstream.name, url: started.url },
+      `${credential.variable} is not set: serving ${sandbox.serves} from the built-in ${title} sandbox (${sandbox.holds}). Set ${credential.variable} to use the real API.`,
     );
   }
   return {

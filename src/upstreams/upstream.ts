@@ -33,7 +33,7 @@ export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settin
   /** The configured address and credential, before a sandbox stands in for a missing one. */
   endpoint(config: Config): Endpoint;
   /** A built-in stand-in for the API with sandbox data, served when no credential is configured (outside production). */
-  sandbox(): Promise<Sandbox>;
+  sandbox: Sandbox;
   /** How many calls one account may have in flight. */
   concurrency(config: Config): number;
   /** What builds one account's client, with its limits, retries and breaker, once per credential. */
@@ -56,11 +56,11 @@ export interface Endpoint {
 }
 
 export interface Sandbox {
-  endpoint: Endpoint & { credential: string };
   /** For the start-up warning: the types it serves (`Customer`) and what data (`seed customer 1 and 300 generated`). */
   serves: string;
   holds: string;
-  close(): Promise<void>;
+  /** Starts it with one account, that of `credential`; it remembers no calls, since nothing reads them. */
+  start(credential: string): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /** One account of an upstream: its client (with its limits, retries and breaker) and its cache scope. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { refusingLoader } from '../../loaders/refusing';
 import type { Upstream } from '../upstream';
 import { comagicAccounts, comagicConcurrency } from './account';
@@ -19,16 +18,10 @@ export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMa
   env: comagicEnv,
   settings: comagicConfig,
   endpoint: ({ comagic: { apiUrl, accessToken } }) => ({ apiUrl, credential: accessToken }),
-  async sandbox() {
-    const accessToken = `sandbox-${randomBytes(12).toString('hex')}`;
-    // Nothing reads a started sandbox's calls, so it remembers none.
-    const sandbox = await startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() }, keptCalls: 0 });
-    return {
-      endpoint: { apiUrl: sandbox.url, credential: accessToken },
-      serves: 'Person and Visitor',
-      holds: `seed person ${SEED_PERSON_ID} and 100 generated`,
-      close: sandbox.close,
-    };
+  sandbox: {
+    serves: 'Person and Visitor',
+    holds: `seed person ${SEED_PERSON_ID} and 100 generated`,
+    start: (accessToken) => startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() }, keptCalls: 0 }),
   },
   concurrency: comagicConcurrency,
   accounts: comagicAccounts,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { refusingLoader } from '../../loaders/refusing';
 import type { Upstream } from '../upstream';
 import { helpcrunchAccounts, helpcrunchConcurrency } from './account';
@@ -19,16 +18,10 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
   env: helpcrunchEnv,
   settings: helpcrunchConfig,
   endpoint: ({ helpcrunch: { apiUrl, apiKey } }) => ({ apiUrl, credential: apiKey }),
-  async sandbox() {
-    const apiKey = `sandbox-${randomBytes(12).toString('hex')}`;
-    // Nothing reads a started sandbox's calls, so it remembers none.
-    const sandbox = await startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() }, keptCalls: 0 });
-    return {
-      endpoint: { apiUrl: sandbox.url, credential: apiKey },
-      serves: 'Customer',
-      holds: `seed customer ${SEED_CUSTOMER.id} and 300 generated`,
-      close: sandbox.close,
-    };
+  sandbox: {
+    serves: 'Customer',
+    holds: `seed customer ${SEED_CUSTOMER.id} and 300 generated`,
+    start: (apiKey) => startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() }, keptCalls: 0 }),
   },
   concurrency: helpcrunchConcurrency,
   accounts: helpcrunchAccounts,
