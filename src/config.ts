@@ -156,6 +156,9 @@ const envSchema = z.object({
 
 type Env = z.output<typeof envSchema>;
 
+/** Every variable the server reads, with its schema. */
+export const ENV_VARIABLES: Readonly<Record<string, z.ZodType>> = envSchema.shape;
+
 /**
  * A rule between variables, checked whenever the variables it reads were valid themselves,
  * so that one start-up names every variable that is wrong, whatever else is.

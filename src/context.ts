@@ -84,7 +84,7 @@ export function createServices(
   };
 }
 
-/** Every upstream's loaders: `customers`, `persons`, `visitors`. */
+/** Every upstream's loaders, each under the name its folder gives it. */
 export type UpstreamLoaders = UnionToIntersection<LoadersOf<KnownUpstream>>;
 
 /** Per-request state: fresh loaders, so batching and memoisation never cross requests. */
@@ -131,13 +131,15 @@ export function createContext(services: Services, { requestId, summary, log, cre
     return upstream.refusing(noCredential(upstream));
   });
 
-  return Object.assign({}, ...loaders, {
+  const own: Omit<Context, keyof UpstreamLoaders> = {
     cacheable,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
     summary,
     log,
     stale: request.stale,
-  }) as Context;
+  };
+  // Each folder's loaders are typed by its own `Upstream`, which UpstreamLoaders is made of.
+  return Object.assign(own, ...loaders) as Context;
 }
 
 function noCredential({ name, credential }: AnyUpstream): UpstreamError {

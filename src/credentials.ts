@@ -6,8 +6,11 @@ import { UPSTREAMS, type UpstreamService } from './upstreams';
 /** The credentials one request is served with, by upstream: a tenant's own, or the configured ones. */
 export type Credentials = Record<UpstreamService, string | undefined>;
 
-/** The headers a router forwards when each tenant brings its own upstream credentials, one per upstream, in lower case. */
-export const CREDENTIAL_HEADERS: readonly string[] = UPSTREAMS.map((upstream) => upstream.credential.header.toLowerCase());
+/** Each upstream's credential header, in lower case as node:http gives headers. */
+const HEADER_OF = UPSTREAMS.map(({ name, credential }) => ({ name, header: credential.header.toLowerCase() }));
+
+/** The headers a router forwards when each tenant brings its own upstream credentials, one per upstream. */
+export const CREDENTIAL_HEADERS: readonly string[] = HEADER_OF.map(({ header }) => header);
 
 /** Printable ASCII with no spaces: what API keys and access tokens look like. */
 const CREDENTIAL_PATTERN = /^[\x21-\x7e]{1,512}$/;
@@ -20,8 +23,7 @@ const CREDENTIAL_PATTERN = /^[\x21-\x7e]{1,512}$/;
 export function requestCredentials(headers: IncomingHttpHeaders, defaults: Credentials, allowHeaders: boolean): Credentials {
   if (!allowHeaders) return defaults;
   const credentials = { ...defaults };
-  for (const [index, { name }] of UPSTREAMS.entries()) {
-    const header = CREDENTIAL_HEADERS[index]!;
+  for (const { name, header } of HEADER_OF) {
     const value = headers[header];
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string' || !CREDENTIAL_PATTERN.test(value)) {

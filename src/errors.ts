@@ -3,8 +3,9 @@
  * above the clients (loaders, resolvers, the GraphQL error formatter) speaks only these.
  */
 
-export type { UpstreamService } from './upstreams';
 import type { UpstreamService } from './upstreams';
+
+export type { UpstreamService };
 
 export type UpstreamErrorCode =
   /** The request has no credential for this upstream (none configured, none sent). */

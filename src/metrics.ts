@@ -117,14 +117,15 @@ export class Metrics {
 
   /**
    * A gauge of one upstream's own, with a series per account (the `account` label, a
-   * credential fingerprint) that is dropped with the account. Asked again, the same gauge.
+   * credential fingerprint) that is dropped with the account. Asked again, the same gauge;
+   * a name another metric has already is refused by prom-client.
    */
   accountGauge<Label extends string>(
     service: UpstreamService,
     { name, help, labelNames }: { name: string; help: string; labelNames: Label[] },
   ): Gauge<Label | 'account'> {
-    const known = this.registry.getSingleMetric(name);
-    if (known) return known as Gauge<Label | 'account'>;
+    const known = this.perAccount.find(({ gauge }) => gauge === this.registry.getSingleMetric(name));
+    if (known) return known.gauge as Gauge<Label | 'account'>;
     const gauge = new Gauge({ name, help, labelNames: ['account', ...labelNames], registers: [this.registry] });
     this.perAccount.push({ gauge, of: service });
     return gauge;

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ENV_VARIABLES } from '../src/config';
 import { mergedResolvers } from '../src/graphql/resolvers';
+import { assertResolvesOnlyWhatExists, buildSchema } from '../src/graphql/schema';
 import { UPSTREAMS } from '../src/upstreams';
 
 const SRC = join(__dirname, '..', 'src');
@@ -35,4 +37,29 @@ test('a field two upstream folders both resolve stops the start-up, naming it', 
   const second = { resolvers: { Query: { person: () => null, customer: () => null } } };
   expect(() => mergedResolvers([first, second])).toThrow('Query.customer is resolved in two upstream folders');
   expect(Object.keys(mergedResolvers([first, { resolvers: { Query: { person: () => null } } }]).Query!)).toEqual(['customer', 'person']);
+});
+
+test('each upstream\'s variables are its own, named after it, and read as its folder says', () => {
+  for (const upstream of UPSTREAMS) {
+    for (const [variable, schema] of Object.entries(upstream.env)) {
+      expect(variable.startsWith(`${upstream.name.toUpperCase()}_`)).toBe(true);
+      expect(ENV_VARIABLES[variable]).toBe(schema);
+    }
+  }
+});
+
+test('no two upstreams give a request\'s context a loader of the same name', () => {
+  const names = UPSTREAMS.flatMap((upstream) => Object.keys(upstream.refusing(new Error('no credential'))));
+  expect(new Set(names).size).toBe(names.length);
+});
+
+test('a resolver of a type or field the schema does not have stops the start-up, naming it', () => {
+  const schema = buildSchema();
+  expect(() => assertResolvesOnlyWhatExists(schema, { Custmer: { __resolveReference: () => null } })).toThrow(
+    'The resolvers name a type the schema does not have: Custmer',
+  );
+  expect(() => assertResolvesOnlyWhatExists(schema, { Customer: { __resolveReference: () => null, lenguage: () => null } })).toThrow(
+    'The resolvers name fields Customer does not have: lenguage',
+  );
+  expect(() => assertResolvesOnlyWhatExists(schema, mergedResolvers())).not.toThrow();
 });

@@ -10,18 +10,38 @@ const ROOT_DIR = join(__dirname, '..', '..');
 
 /**
  * The SDL: the shared base (`schema/base.graphql`: directives and scalars), then each
- * upstream's own types (`src/upstreams/<name>/schema.graphql`), in the order they are listed.
+ * upstream's own types (`src/upstreams/<name>/schema.graphql`), by name, so that the published SDL
+ * keeps its order whatever the list's.
  */
 export function readTypeDefs(rootDir = ROOT_DIR): string {
   const files = [
     join(rootDir, 'schema', 'base.graphql'),
-    ...UPSTREAMS.map(({ name }) => join(rootDir, 'src', 'upstreams', name, 'schema.graphql')),
+    ...UPSTREAMS.map(({ name }) => name)
+      .sort()
+      .map((name) => join(rootDir, 'src', 'upstreams', name, 'schema.graphql')),
   ];
   return files.map((file) => readFileSync(file, 'utf8')).join('\n');
 }
 
 export function buildSchema(): GraphQLSchema {
-  return entitiesFailAlone(buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers: mergedResolvers() }));
+  const resolvers = mergedResolvers();
+  const schema = buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers });
+  assertResolvesOnlyWhatExists(schema, resolvers);
+  return entitiesFailAlone(schema);
+}
+
+/**
+ * Stops the start-up when a folder resolves a type or field the schema does not have (a
+ * misspelt name, say), which the subgraph library would ignore without a word.
+ */
+export function assertResolvesOnlyWhatExists(schema: GraphQLSchema, resolvers: Record<string, object>): void {
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    const type = schema.getType(typeName);
+    if (!type) throw new Error(`The resolvers name a type the schema does not have: ${typeName}`);
+    if (!isObjectType(type)) continue;
+    const unknown = Object.keys(fields).filter((field) => !field.startsWith('__') && !(field in type.getFields()));
+    if (unknown.length > 0) throw new Error(`The resolvers name fields ${typeName} does not have: ${unknown.join(', ')}`);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RedisClientType } from '@keyv/redis';
 import type { z } from 'zod';
 import type { EntityCache } from '../cache/entityCache';
 import type { Config } from '../config';
+import type { Resolvers } from '../generated/resolvers-types';
 import type { LoaderRequest } from '../loaders/cachedBatch';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
@@ -42,8 +43,8 @@ export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settin
   loaders(account: Account<Client>, cache: EntityCache, request: LoaderRequest): Loaders;
   /** The same loaders for a request with no credential for this upstream: each fails with `error` (see `refusingLoader`). */
   refusing(error: Error): Loaders;
-  /** Its resolvers, merged with the others' by type (see graphql/resolvers.ts). */
-  resolvers: Record<string, object>;
+  /** Its resolvers, merged with the others' by type (see graphql/resolvers.ts); each must name what the schema has. */
+  resolvers: Resolvers;
 }
 
 /** Any of the upstreams, as shared code sees it: its name, but none of its own types. */

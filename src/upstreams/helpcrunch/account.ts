@@ -19,7 +19,13 @@ export function helpcrunchConcurrency(config: Config): number {
  * the account's own call policy.
  */
 export function helpcrunchAccounts(config: Config, { connection, redis, logger, metrics }: AccountDependencies) {
-  const limiter = new RequestRateLimiter({ service: 'helpcrunch', perMinute: config.helpcrunch.rateLimitPerMinute, redis, redisTimeoutMs: config.cache.timeoutMs, logger });
+  const limiter = new RequestRateLimiter({
+    service: 'helpcrunch',
+    perMinute: config.helpcrunch.rateLimitPerMinute,
+    redis,
+    redisTimeoutMs: config.cache.timeoutMs,
+    logger,
+  });
   const concurrency = helpcrunchConcurrency(config);
   return (apiKey: string, fingerprint: string): HelpCrunchClient =>
     new HelpCrunchClient({

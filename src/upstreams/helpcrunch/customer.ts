@@ -59,7 +59,6 @@ declare module '../../graphql/mappers' {
 }
 
 /** Every field of the GraphQL types is filled here: a field added to the schema alone fails to compile. */
-
 export type Covered = AllCovered<[Covers<Customer, Graph.Customer>, Covers<Location, Graph.Location>, Covers<Device, Graph.Device>, Covers<Tag, Graph.Tag>]>;
 
 /**
