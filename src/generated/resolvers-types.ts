@@ -13,16 +13,15 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   /** An instant in time, as an ISO-8601 string in UTC, e.g. `2020-05-08T08:42:34.000Z`. */
-  DateTime: { input: string; output: string | Date; }
+  DateTime: { input: Date; output: string | Date; }
   /** Any JSON value; `Customer.customData` is always a JSON object. */
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-export enum CacheControlScope {
-  Private = 'PRIVATE',
-  Public = 'PUBLIC'
-}
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
 
 /** A HelpCrunch customer (contact), fetched from the HelpCrunch REST API v1. */
 export type Customer = {
@@ -61,6 +60,50 @@ export type Customer = {
   userId?: Maybe<Scalars['String']['output']>;
 };
 
+export type CustomerConnection = {
+  __typename?: 'CustomerConnection';
+  edges: Array<CustomerEdge>;
+  pageInfo: PageInfo;
+  /** How many customers match in all. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CustomerEdge = {
+  __typename?: 'CustomerEdge';
+  /** Pass it as `after` to get the customers after this one. */
+  cursor: Scalars['String']['output'];
+  node: Customer;
+};
+
+/**
+ * What HelpCrunch can search customers by. Every condition given is joined with `match`:
+ * ALL of them (the default) or ANY of them, as HelpCrunch joins all filters of one search
+ * with one comparison. Text compares as HelpCrunch does: `equals` is the whole value,
+ * `contains` a part of it; phones are free text there, so a phone matches only as written.
+ */
+export type CustomerFilter = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  company?: InputMaybe<TextFilter>;
+  /** An ISO 3166-1 alpha-2 code, e.g. `UA`. */
+  countryCode?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<TextFilter>;
+  /** Last seen after and/or before these instants. Both at once need `match: ALL`. */
+  lastSeen?: InputMaybe<TimeRange>;
+  match?: InputMaybe<FilterMatch>;
+  name?: InputMaybe<TextFilter>;
+  phone?: InputMaybe<TextFilter>;
+  /** Customers with any of these tags (by name). More than one needs `match: ANY`. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Your own id for the customer, exactly. */
+  userId?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CustomerOrder =
+  | 'FIRST_SEEN_ASC'
+  | 'FIRST_SEEN_DESC'
+  | 'LAST_SEEN_ASC'
+  | 'LAST_SEEN_DESC';
+
 /** The device HelpCrunch last saw the customer on. */
 export type Device = {
   __typename?: 'Device';
@@ -71,11 +114,27 @@ export type Device = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+export type FilterMatch =
+  /** Every condition holds. */
+  | 'ALL'
+  /** At least one condition holds. */
+  | 'ANY';
+
 export type Location = {
   __typename?: 'Location';
   city?: Maybe<Scalars['String']['output']>;
   countryCode?: Maybe<Scalars['String']['output']>;
   regionCode?: Maybe<Scalars['String']['output']>;
+};
+
+/** Where a page stands in its connection, as Relay has it. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Whether customers come before this page (pages are asked for forwards only). */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A CoMagic (UIS) person: one real contact that several site visitors were merged into. */
@@ -98,6 +157,13 @@ export type Query = {
   customers: Array<Maybe<Customer>>;
   /** One person by CoMagic person id; null when there is no such person. */
   person?: Maybe<Person>;
+  /**
+   * Customers matching a filter, a page at a time (a Relay connection): `first` from 1 to 100,
+   * then `after` the `endCursor` of the page before, with the same filter and order. One
+   * HelpCrunch search a page; every customer found is then known by id for the rest of the
+   * request and in the cache.
+   */
+  searchCustomers: CustomerConnection;
   /** One visitor by CoMagic visitor id; null when there is no such visitor. */
   visitor?: Maybe<Visitor>;
 };
@@ -118,6 +184,14 @@ export type QueryPersonArgs = {
 };
 
 
+export type QuerySearchCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter: CustomerFilter;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<CustomerOrder>;
+};
+
+
 export type QueryVisitorArgs = {
   id: Scalars['ID']['input'];
 };
@@ -127,6 +201,17 @@ export type Tag = {
   /** A CSS colour, e.g. `#00c2e0`. */
   color?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+};
+
+/** One text condition: give `equals`, `contains`, or both. */
+export type TextFilter = {
+  contains?: InputMaybe<Scalars['String']['input']>;
+  equals?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type TimeRange = {
+  after?: InputMaybe<Scalars['DateTime']['input']>;
+  before?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** A CoMagic (UIS) site visitor with the contact details it left. */
@@ -249,13 +334,21 @@ export type ResolversTypes = {
   Customer: ResolverTypeWrapper<Mapped<Customer>>;
   String: ResolverTypeWrapper<Mapped<Scalars['String']['output']>>;
   ID: ResolverTypeWrapper<Mapped<Scalars['ID']['output']>>;
+  CustomerConnection: ResolverTypeWrapper<Mapped<CustomerConnection>>;
+  CustomerEdge: ResolverTypeWrapper<Mapped<CustomerEdge>>;
+  CustomerFilter: ResolverTypeWrapper<Mapped<CustomerFilter>>;
+  CustomerOrder: ResolverTypeWrapper<Mapped<CustomerOrder>>;
   DateTime: ResolverTypeWrapper<Mapped<Scalars['DateTime']['output']>>;
   Device: ResolverTypeWrapper<Mapped<Device>>;
+  FilterMatch: ResolverTypeWrapper<Mapped<FilterMatch>>;
   JSON: ResolverTypeWrapper<Mapped<Scalars['JSON']['output']>>;
   Location: ResolverTypeWrapper<Mapped<Location>>;
+  PageInfo: ResolverTypeWrapper<Mapped<PageInfo>>;
   Person: ResolverTypeWrapper<Mapped<Person>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Mapped<Tag>>;
+  TextFilter: ResolverTypeWrapper<Mapped<TextFilter>>;
+  TimeRange: ResolverTypeWrapper<Mapped<TimeRange>>;
   Visitor: ResolverTypeWrapper<Mapped<Visitor>>;
   Boolean: ResolverTypeWrapper<Mapped<Scalars['Boolean']['output']>>;
   Int: ResolverTypeWrapper<Mapped<Scalars['Int']['output']>>;
@@ -266,13 +359,19 @@ export type ResolversParentTypes = {
   Customer: Mapped<Customer | FederationReferenceTypes['Customer']>;
   String: Mapped<Scalars['String']['output']>;
   ID: Mapped<Scalars['ID']['output']>;
+  CustomerConnection: Mapped<CustomerConnection>;
+  CustomerEdge: Mapped<CustomerEdge>;
+  CustomerFilter: Mapped<CustomerFilter>;
   DateTime: Mapped<Scalars['DateTime']['output']>;
   Device: Mapped<Device>;
   JSON: Mapped<Scalars['JSON']['output']>;
   Location: Mapped<Location>;
+  PageInfo: Mapped<PageInfo>;
   Person: Mapped<Person | FederationReferenceTypes['Person']>;
   Query: Record<PropertyKey, never>;
   Tag: Mapped<Tag>;
+  TextFilter: Mapped<TextFilter>;
+  TimeRange: Mapped<TimeRange>;
   Visitor: Mapped<Visitor | FederationReferenceTypes['Visitor']>;
   Boolean: Mapped<Scalars['Boolean']['output']>;
   Int: Mapped<Scalars['Int']['output']>;
@@ -311,6 +410,17 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   userId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type CustomerConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CustomerEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CustomerEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerEdge'] = ResolversParentTypes['CustomerEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -333,6 +443,13 @@ export type LocationResolvers<ContextType = Context, ParentType extends Resolver
   regionCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type PersonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person'], FederationReferenceType extends FederationReferenceTypes['Person'] = FederationReferenceTypes['Person']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Person']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -343,6 +460,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<Array<Maybe<ResolversTypes['Customer']>>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'ids'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
+  searchCustomers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QuerySearchCustomersArgs, 'filter' | 'first' | 'orderBy'>>;
   visitor?: Resolver<Maybe<ResolversTypes['Visitor']>, ParentType, ContextType, RequireFields<QueryVisitorArgs, 'id'>>;
 };
 
@@ -364,10 +482,13 @@ export type VisitorResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type Resolvers<ContextType = Context> = {
   Customer?: CustomerResolvers<ContextType>;
+  CustomerConnection?: CustomerConnectionResolvers<ContextType>;
+  CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Device?: DeviceResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Location?: LocationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;

@@ -15,16 +15,16 @@ export interface LoaderRequest {
   metrics: Metrics;
 }
 
-export interface CachedBatchOptions<V> {
+export interface CachedBatchOptions<V, K extends number | string = number> {
   /** Names the loader in metrics. */
   loader: string;
   service: UpstreamService;
   cache: EntityCache;
   request: LoaderRequest;
-  ids: readonly number[];
-  keyFor(id: number): string;
+  ids: readonly K[];
+  keyFor(id: K): string;
   /** Fetches the ids the cache did not have; an id missing from the map is an error, and so is every id when it rejects. */
-  fetchMissing(ids: number[]): Promise<Map<number, Outcome<V>>>;
+  fetchMissing(ids: K[]): Promise<Map<K, Outcome<V>>>;
   /** TTL of a found entity, when it differs from the cache's default. */
   foundTtlSeconds?: number;
 }
@@ -37,7 +37,7 @@ export interface CachedBatchOptions<V> {
  * When a fetch fails because the upstream does, an entity's stale entry stands in for
  * it, and is recorded so.
  */
-export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Array<Outcome<V>>> {
+export async function cachedBatch<V, K extends number | string = number>(options: CachedBatchOptions<V, K>): Promise<Array<Outcome<V>>> {
   const { cache, ids, keyFor, service, request } = options;
   const { metrics } = request;
   metrics.loaderBatchSize.observe({ loader: options.loader }, ids.length);
@@ -51,7 +51,7 @@ export async function cachedBatch<V>(options: CachedBatchOptions<V>): Promise<Ar
   const fetched =
     missing.length > 0
       ? await options.fetchMissing(missing).catch((reason: unknown) => new Map(missing.map((id) => [id, asError(reason)] as const)))
-      : new Map<number, Outcome<V>>();
+      : new Map<K, Outcome<V>>();
 
   for (const id of missing) {
     const outcome = fetched.get(id);

@@ -3,7 +3,7 @@ import { UpstreamError } from '../../errors';
 import type { CallPolicy } from '../../transport/callPolicy';
 import type { CallOptions, HttpResponse, UpstreamConnection } from '../../transport/http';
 import { helpcrunchError } from './errors';
-import { customerListSchema, customerSchema, type Customer } from './customer';
+import { customerListSchema, customerPageSchema, customerSchema, type Customer, type CustomerPage } from './customer';
 import type { SearchRequest } from './wire';
 
 /** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
@@ -53,6 +53,12 @@ export class HelpCrunchClient {
     };
     const response = await this.send(call, { method: 'POST', path: '/customers/search', body });
     return this.parse(response, customerListSchema);
+  }
+
+  /** One `POST /customers/search` as given: a page of customers in the order asked, and the number that match. */
+  async search(body: SearchRequest, call: CallOptions): Promise<CustomerPage> {
+    const response = await this.send(call, { method: 'POST', path: '/customers/search', body });
+    return this.parse(response, customerPageSchema);
   }
 
   /**

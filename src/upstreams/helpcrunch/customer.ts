@@ -70,6 +70,16 @@ export const CUSTOMER_SHAPE = 2;
 export const customerSchema = wireCustomerSchema.transform(customerOf);
 export const customerListSchema = wireCustomerListSchema.transform((list) => list.data.map(customerOf));
 
+/** One page of a search: its customers, and how many match in all. */
+export interface CustomerPage {
+  customers: Customer[];
+  total: number;
+}
+
+export const customerPageSchema = wireCustomerListSchema.transform(
+  (list): CustomerPage => ({ customers: list.data.map(customerOf), total: list.total ?? list.data.length }),
+);
+
 function customerOf(wire: WireCustomer): Customer {
   const location = wire.location;
   const device = wire.device;

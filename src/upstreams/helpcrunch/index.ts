@@ -3,13 +3,13 @@ import type { Upstream } from '../upstream';
 import { helpcrunchAccounts, helpcrunchConcurrency } from './account';
 import type { HelpCrunchClient } from './client';
 import { helpcrunchConfig, helpcrunchEnv, type HelpCrunchConfig } from './config';
-import { createCustomerLoader, type CustomerLoader } from './loaders';
+import { createHelpCrunchLoaders, type HelpCrunchLoaders } from './loaders';
 import * as resolvers from './resolvers';
 import { startHelpCrunchSandbox } from './sandbox';
 import { createHelpCrunchDataset, SEED_CUSTOMER } from './sandboxData';
 
 /** HelpCrunch REST API v1: `Customer`. */
-export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunchConfig, HelpCrunchClient, { customers: CustomerLoader }> = {
+export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunchConfig, HelpCrunchClient, HelpCrunchLoaders> = {
   name: 'helpcrunch',
   title: 'HelpCrunch',
   credential: { variable: 'HELPCRUNCH_API_KEY', header: 'X-HelpCrunch-Api-Key' },
@@ -25,7 +25,11 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
   },
   concurrency: helpcrunchConcurrency,
   accounts: helpcrunchAccounts,
-  loaders: ({ client, scope }, cache, request) => ({ customers: createCustomerLoader(client, cache, scope, request) }),
-  refusing: (error) => ({ customers: refusingLoader(error) }),
+  loaders: ({ client, scope }, cache, request) => createHelpCrunchLoaders(client, cache, scope, request),
+  refusing: (error) => ({
+    customers: refusingLoader(error),
+    customerSearch: () => Promise.reject(error),
+    customersByContact: refusingLoader(error),
+  }),
   resolvers,
 };

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { CustomerResolvers, QueryResolvers } from '../../generated/resolvers-types';
 import { notFoundBriefly, parseId, referenceById } from '../../graphql/lookups';
 import { SEARCH_PAGE_SIZE } from './client';
+import { cursorOf, searchPage } from './search';
 import type * as Domain from './customer';
 
 export const Query: QueryResolvers = {
@@ -18,6 +19,23 @@ export const Query: QueryResolvers = {
     // One promise per item, so a failed id fails its own item, not the whole list.
     // graphql-js resolves list items that way; the generated types only model whole values.
     return parsed.map((id) => notFoundBriefly(context.customers.load(id), context, info)) as unknown as Domain.Customer[];
+  },
+
+  searchCustomers: async (_, args, context) => {
+    // Every mistake in the arguments is refused here, before the call.
+    const { request, searchId } = searchPage(args);
+    const { customers, total } = await context.customerSearch(request);
+    const edges = customers.map((node, index) => ({ cursor: cursorOf(searchId, request.offset + index), node }));
+    return {
+      edges,
+      totalCount: total,
+      pageInfo: {
+        hasNextPage: request.offset + customers.length < total,
+        hasPreviousPage: request.offset > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
   },
 };
 

@@ -82,12 +82,12 @@ const FIELDS: Record<string, { type: 'number' | 'string'; read: (c: RawCustomer)
   countryCode: { type: 'string', read: (c) => (c.location as { countryCode?: unknown } | null)?.countryCode },
   city: { type: 'string', read: (c) => (c.location as { city?: unknown } | null)?.city },
   regionCode: { type: 'string', read: (c) => (c.location as { regionCode?: unknown } | null)?.regionCode },
-  tagsData: { type: 'string', read: (c) => ((c.tags as Array<{ name: string }> | null) ?? []).map((t) => t.name).join(',') },
+  tagsData: { type: 'string', read: (c) => ((c.tags as Array<{ name: string }> | null) ?? []).map((t) => t.name) },
   lastSeen: { type: 'number', read: (c) => (c.lastSeen === null ? null : Number(c.lastSeen)) },
 };
 
 function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
-  const request = body as { comparison?: unknown; filter?: unknown; limit?: unknown; offset?: unknown } | undefined;
+  const request = body as { comparison?: unknown; filter?: unknown; limit?: unknown; offset?: unknown; sort?: unknown; order?: unknown } | undefined;
   if (typeof request !== 'object' || request === null) return invalid('body', 'Request body must be a JSON object');
   const comparison = request.comparison ?? 'AND';
   if (comparison !== 'OR' && comparison !== 'AND') return invalid('comparison', 'comparison must be OR or AND');
@@ -96,9 +96,14 @@ function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
   const offset = request.offset ?? 0;
   if (typeof limit !== 'number' || limit < 1 || limit > 100) return invalid('limit', 'limit must be from 1 to 100');
   if (typeof offset !== 'number' || offset < 0) return invalid('offset', 'offset must not be negative');
+  const sort = request.sort ?? 'customers.lastSeen';
+  if (sort !== 'customers.lastSeen' && sort !== 'customers.firstSeen') return invalid('sort', 'sort must be customers.lastSeen or customers.firstSeen');
+  const order = typeof request.order === 'string' ? request.order.toLowerCase() : (request.order ?? 'desc');
+  if (order !== 'asc' && order !== 'desc') return invalid('order', 'order must be asc or desc');
+  const byOrder = sorting(sort === 'customers.lastSeen' ? 'lastSeen' : 'firstSeen', order);
 
   const byId = idLookup(request.comparison, request.filter as Array<Record<string, unknown>>, dataset);
-  if (byId) return { body: { data: byId.sort(byLastSeenDescending).slice(offset, offset + limit), total: byId.length } };
+  if (byId) return { body: { data: byId.sort(byOrder).slice(offset, offset + limit), total: byId.length } };
 
   const tests: Array<(c: RawCustomer) => boolean> = [];
   for (const entry of request.filter as Array<Record<string, unknown>>) {
@@ -113,8 +118,8 @@ function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
     .filter((customer) =>
       tests.length === 0 ? true : comparison === 'OR' ? tests.some((t) => t(customer)) : tests.every((t) => t(customer)),
     )
-    // HelpCrunch does not answer in the order asked; neither does the sandbox.
-    .sort(byLastSeenDescending);
+    // HelpCrunch answers in the order of `sort` (lastSeen, newest first, by default), not the order asked.
+    .sort(byOrder);
   return { body: { data: matches.slice(offset, offset + limit), total: matches.length } };
 }
 
@@ -129,7 +134,23 @@ function idLookup(comparison: unknown, filters: Array<Record<string, unknown>>, 
   return [...ids].flatMap((id) => dataset.customers.get(id) ?? []);
 }
 
+/**
+ * One filter against one customer's value. Text compares as written, ignoring case: `~` is
+ * "contains", so a phone matches only as it is written (HelpCrunch keeps phones as free
+ * text). Tags: `=` holds when the customer has every tag of the comma-separated value.
+ */
 function compare(actual: unknown, operator: Operator, expected: string | number): boolean {
+  if (Array.isArray(actual)) {
+    const has = new Set(actual.map((tag) => String(tag).toLowerCase()));
+    const wanted = String(expected).toLowerCase().split(',').map((tag) => tag.trim());
+    const all = wanted.every((tag) => has.has(tag));
+    const some = [...has].some((tag) => tag.includes(String(expected).toLowerCase()));
+    if (operator === '=') return all;
+    if (operator === '!=') return !all;
+    if (operator === '~') return some;
+    if (operator === '!~') return !some;
+    return false;
+  }
   if (actual === null || actual === undefined) return operator === '!=' || operator === '!~';
   const text = String(actual).toLowerCase();
   const wanted = String(expected).toLowerCase();
@@ -154,7 +175,13 @@ function compare(actual: unknown, operator: Operator, expected: string | number)
 }
 
 function byLastSeenDescending(a: RawCustomer, b: RawCustomer): number {
-  return (Number(b.lastSeen) || 0) - (Number(a.lastSeen) || 0) || b.id - a.id;
+  return sorting('lastSeen', 'desc')(a, b);
+}
+
+/** By a timestamp (one that is missing counts as 0), then by id, in the given direction. */
+function sorting(field: 'lastSeen' | 'firstSeen', order: 'asc' | 'desc') {
+  const sign = order === 'asc' ? 1 : -1;
+  return (a: RawCustomer, b: RawCustomer): number => sign * ((Number(a[field]) || 0) - (Number(b[field]) || 0) || a.id - b.id);
 }
 
 function fail(status: number, code: string, message: string): FakeReply {

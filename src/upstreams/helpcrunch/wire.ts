@@ -80,4 +80,6 @@ export interface SearchRequest {
   filter: SearchFilter[];
   limit: number;
   offset: number;
+  sort?: 'customers.lastSeen' | 'customers.firstSeen';
+  order?: 'asc' | 'desc';
 }
