@@ -20,7 +20,7 @@ const domainObjects: Record<string, object> = {
 
 beforeAll(async () => {
   // A connection as searchCustomers builds it, around the seed customer.
-  const searchCustomers = mergedResolvers().Query!.searchCustomers as (...args: unknown[]) => Promise<{ edges: object[]; pageInfo: object }>;
+  const searchCustomers = (mergedResolvers().Query as Record<string, unknown>).searchCustomers as (...args: unknown[]) => Promise<{ edges: object[]; pageInfo: object }>;
   const context = { customerSearch: async () => ({ customers: [customer], total: 1 }) };
   const connection = await searchCustomers({}, { filter: { city: 'Kyiv' } }, context, {});
   Object.assign(domainObjects, { CustomerConnection: connection, CustomerEdge: connection.edges[0], PageInfo: connection.pageInfo });

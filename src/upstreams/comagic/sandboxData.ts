@@ -3,7 +3,7 @@
  * 6152759362 and 6152759377) plus generated persons and visitors of no person. Generation
  * is seeded, so every run serves the same data.
  */
-import { COMPANIES, FIRST_NAMES, LAST_NAMES, random } from '../../sandbox/random';
+import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, random, sandboxContact } from '../../sandbox/random';
 
 export interface RawPersonVisitor {
   person_id: number;
@@ -78,6 +78,12 @@ export function createCoMagicDataset(generatedPersons = 100, bareVisitors = 20):
         company: pick(COMPANIES),
         commentary: next() < 0.3 ? 'Asked for a call back' : null,
       });
+    }
+    // The first LINKED_CONTACTS persons share a contact with a HelpCrunch sandbox customer.
+    if (index < LINKED_CONTACTS) {
+      const contact = sandboxContact(index);
+      rows[0]!.emails = [...(rows[0]!.emails ?? []), contact.email];
+      rows[0]!.phones = [...(rows[0]!.phones ?? []), contact.phone];
     }
     persons.set(personId, rows);
   }

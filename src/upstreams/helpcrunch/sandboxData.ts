@@ -4,7 +4,7 @@
  * Generated records use every form the documents allow: timestamps as integers, numeric
  * strings and null, and customData as an object and as `[{property, value}]`.
  */
-import { COMPANIES, FIRST_NAMES, LAST_NAMES, random } from '../../sandbox/random';
+import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, random, sandboxContact } from '../../sandbox/random';
 
 export type RawCustomer = Record<string, unknown> & { id: number };
 
@@ -48,6 +48,55 @@ export const SEED_CUSTOMER: RawCustomer = {
 };
 
 export const FIRST_GENERATED_CUSTOMER_ID = 1_000_001;
+
+/**
+ * Customers who are also in the CoMagic sandbox: ids from here, one per shared contact
+ * (see `sandboxContact`), then those of the CoMagic seed person's visitors.
+ */
+export const FIRST_LINKED_CUSTOMER_ID = 2_000_001;
+
+/** The CoMagic seed person's visitors, as HelpCrunch customers wrote their contacts down. */
+const SEED_PERSON_CUSTOMERS: Array<Partial<RawCustomer>> = [
+  { name: 'Test', email: 'Test@1.ry', phone: null },
+  { name: 'Qere Four', email: 'qere4@fsdfsd.ry', phone: '+74564565465' },
+  { name: 'Tester Abroad', email: null, phone: '+213123123213' },
+];
+
+/** The linked customers: each shared contact in one of the ways people write it, and the seed person's. */
+function linkedCustomers(): RawCustomer[] {
+  const linked = Array.from({ length: LINKED_CONTACTS }, (_, index): Partial<RawCustomer> => {
+    const { email, phone } = sandboxContact(index);
+    const forms = [
+      { email: email.replace('contact', 'Contact').replace('example.com', 'Example.com'), phone: null },
+      { email: null, phone: `+${phone}` },
+      { email: null, phone: `8${phone.slice(1)}` },
+      { email, phone },
+    ];
+    return { name: `Linked Contact ${index}`, ...forms[index % forms.length]! };
+  });
+  return [...linked, ...SEED_PERSON_CUSTOMERS].map((fields, index) => ({
+    id: FIRST_LINKED_CUSTOMER_ID + index,
+    name: null,
+    email: null,
+    userId: null,
+    company: null,
+    phone: null,
+    firstSeen: 1_650_000_000 + index,
+    lastSeen: 1_700_000_000 + index,
+    location: null,
+    device: null,
+    unsubscribed: false,
+    blocked: false,
+    source: null,
+    referer: null,
+    locale: 'en',
+    notes: null,
+    lastPage: null,
+    tags: [],
+    customData: {},
+    ...fields,
+  }));
+}
 
 const CITIES = [
   { regionCode: 'CA', countryCode: 'US', city: 'San Francisco' },
@@ -95,6 +144,7 @@ export function createHelpCrunchDataset(generated = 300): HelpCrunchDataset {
             ],
     });
   }
+  for (const customer of linkedCustomers()) customers.set(customer.id, customer);
   return { customers };
 }
 
