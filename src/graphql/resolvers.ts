@@ -1,13 +1,14 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { LINKS } from '../links';
 import { UPSTREAMS } from '../upstreams';
 
 /**
- * The shared scalars, and every upstream's resolvers merged by type: each folder resolves
- * its own types and its own fields of the root types. A field two folders resolve is a
+ * The shared scalars, and every upstream's and link's resolvers merged by type: each folder
+ * resolves its own types and its own fields of the root types and of the types it links. A field two folders resolve is a
  * mistake, stopped at start-up.
  */
-export function mergedResolvers(upstreams: ReadonlyArray<{ resolvers: Record<string, object> }> = UPSTREAMS): GraphQLResolverMap<unknown> {
+export function mergedResolvers(upstreams: ReadonlyArray<{ resolvers: Record<string, object> }> = [...UPSTREAMS, ...LINKS]): GraphQLResolverMap<unknown> {
   // Each folder's resolvers are typed by the generated types; the merged map is the subgraph library's type.
   const merged: Record<string, object> = { DateTime: DateTimeResolver, JSON: JSONResolver };
   for (const { resolvers } of upstreams) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, GraphQLError, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
+import { LINKS } from '../links';
 import { UPSTREAMS } from '../upstreams';
 import { mergedResolvers } from './resolvers';
 
@@ -11,7 +12,7 @@ const ROOT_DIR = join(__dirname, '..', '..');
 /**
  * The SDL: the shared base (`schema/base.graphql`: directives and scalars), then each
  * upstream's own types (`src/upstreams/<name>/schema.graphql`), by name, so that the published SDL
- * keeps its order whatever the list's.
+ * keeps its order whatever the list's; then the links between them (`src/links/<name>/schema.graphql`).
  */
 export function readTypeDefs(rootDir = ROOT_DIR): string {
   const files = [
@@ -19,6 +20,7 @@ export function readTypeDefs(rootDir = ROOT_DIR): string {
     ...UPSTREAMS.map(({ name }) => name)
       .sort()
       .map((name) => join(rootDir, 'src', 'upstreams', name, 'schema.graphql')),
+    ...LINKS.map(({ name }) => join(rootDir, 'src', 'links', name, 'schema.graphql')),
   ];
   return files.map((file) => readFileSync(file, 'utf8')).join('\n');
 }

@@ -32,7 +32,8 @@ declare module '../../graphql/mappers' {
 }
 
 /** Every field of the GraphQL types is filled here, or resolved where it says: a field added to the schema alone fails to compile. */
-export type Covered = AllCovered<[Covers<Person, Graph.Person>, Covers<Visitor, Graph.Visitor, 'person'>]>;
+// `customers` is the contacts link's (src/links/contacts).
+export type Covered = AllCovered<[Covers<Person, Graph.Person, 'customers'>, Covers<Visitor, Graph.Visitor, 'person' | 'customers'>]>;
 
 /**
  * The shape of stored persons and visitors: part of every cache key, so that a deploy that

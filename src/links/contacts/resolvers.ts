@@ -1,0 +1,37 @@
+import type { Context } from '../../context';
+import type { PersonResolvers, VisitorResolvers } from '../../generated/resolvers-types';
+import { contactKeys } from '../../upstreams/helpcrunch/contacts';
+import type { Customer } from '../../upstreams/helpcrunch/customer';
+
+/**
+ * A contact across both APIs: the HelpCrunch customers of a CoMagic person or visitor, by
+ * their emails and phones. Every person and visitor a request asks this of shares one
+ * batch of contacts, so the whole request costs one HelpCrunch search per 100 contacts.
+ */
+export const Person: PersonResolvers = {
+  customers: (person, _, context) =>
+    customersOf(
+      person.visitors.flatMap((visitor) => visitor.emails),
+      person.visitors.flatMap((visitor) => visitor.phones),
+      context,
+    ),
+};
+
+export const Visitor: VisitorResolvers = {
+  customers: (visitor, _, context) => customersOf(visitor.emails, visitor.phones, context),
+};
+
+async function customersOf(emails: string[], phones: string[], context: Context): Promise<Customer[]> {
+  const keys = contactKeys(emails, phones);
+  if (keys.length === 0) return [];
+  const lists = await context.customersByContact.loadMany(keys);
+  const failed = lists.find((list) => list instanceof Error);
+  if (failed) throw failed;
+  const byId = new Map<string, Customer>();
+  for (const list of lists as Customer[][]) for (const customer of list) byId.set(customer.id, customer);
+  return [...byId.values()].sort((a, b) => seen(b) - seen(a) || Number(a.id) - Number(b.id));
+}
+
+function seen(customer: Customer): number {
+  return customer.lastSeen === null ? 0 : Date.parse(customer.lastSeen);
+}
