@@ -53,8 +53,8 @@ const ENTITY_WARM_UP_REQUESTS = 20;
 const API_KEY = 'bench-helpcrunch-key';
 const ACCESS_TOKEN = 'bench-comagic-token';
 const GENERATED_CUSTOMERS = 150_000;
-// Fresh persons for every server's _entities runs: this one, the naive one, and a compared build.
-const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 2 : 3) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 100;
+// Fresh persons for every server's _entities runs (this one, the naive one, a compared build) and the link's.
+const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 3 : 4) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 100;
 
 const HOT_QUERY = `{
   customer(id: "${SEED_CUSTOMER.id}") { id name email company phone lastSeen location { city countryCode } tags { name } }
@@ -98,6 +98,11 @@ interface EntityFigures {
   latencyP99Ms: number;
 }
 
+/** Persons' HelpCrunch customers, through the contacts link. */
+const PERSONS_CUSTOMERS_QUERY = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Person { id customers { id name email } } }
+}`;
+
 interface Target {
   name: string;
   met: boolean;
@@ -124,6 +129,8 @@ async function main(): Promise<void> {
     for (const fake of [helpcrunch.fake, comagic.fake]) fake.resetCalls();
   };
   const children: ChildProcess[] = [];
+  /** Sandboxes started along the way, stopped with the rest. */
+  const closers: Array<() => Promise<void>> = [];
   let nextCustomer = FIRST_GENERATED_CUSTOMER_ID;
   const newCustomer = () => {
     if (nextCustomer >= FIRST_GENERATED_CUSTOMER_ID + GENERATED_CUSTOMERS - 1) throw new Error('out of customer ids');
@@ -231,6 +238,25 @@ async function main(): Promise<void> {
     }
     forgetCalls();
 
+    // The contacts link: 20 persons never seen, and their HelpCrunch customers by email and
+    // phone. Its searches scan the account, so it runs against an account of the sandbox's
+    // own size (341 customers), with a server of its own, rather than the 150,000 above.
+    console.log('run: the contacts link for 20 persons');
+    const linkHelpcrunch = await startHelpCrunchSandbox({ accounts: { [API_KEY]: createHelpCrunchDataset() }, rateLimitPerMinute: 0, keptCalls: 0 });
+    linkHelpcrunch.fake.latencyMs = LATENCY_MS;
+    closers.push(linkHelpcrunch.close);
+    const linkServer = await startServerProcess(children, { ...serverEnv, HELPCRUNCH_API_URL: linkHelpcrunch.url }, 'server-link');
+    await entityRuns(linkServer.url, personsBatch, linkHelpcrunch.fake, ENTITY_WARM_UP_REQUESTS, PERSONS_CUSTOMERS_QUERY);
+    const personsCustomers = await entityRuns(linkServer.url, personsBatch, linkHelpcrunch.fake, ENTITY_REQUESTS, PERSONS_CUSTOMERS_QUERY);
+    const contactSearch = await timed(1, ENTITY_REQUESTS, () =>
+      fetchText(`${linkHelpcrunch.url}/customers/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ comparison: 'OR', filter: Array.from({ length: 100 }, (_, i) => ({ field: 'customers.email', operator: '=', value: `nobody${i}@example.com` })), limit: 100 }),
+      }),
+    );
+    forgetCalls();
+
     // Memory over a long mixed run: three hot requests to one cold, RSS after warm-up and at the end.
     console.log(`run: mixed hot and cold for ${RSS_WARM_UP_S} + ${RSS_SECONDS} s, reading RSS`);
     let turn = 0;
@@ -271,6 +297,7 @@ async function main(): Promise<void> {
       searchCall,
       rpcFanOut,
       entities,
+      link: { personsCustomers, contactSearch },
       memory,
       ...(compared &&
         comparedCold &&
@@ -294,7 +321,7 @@ async function main(): Promise<void> {
     for (const target of results.targets) console.log(`target ${target.met ? 'MET    ' : 'NOT MET'} ${target.name}: ${target.figure}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await Promise.all([helpcrunch.close(), comagic.close()]);
+    await Promise.all([helpcrunch.close(), comagic.close(), ...closers.map((close) => close())]);
   }
 }
 
@@ -419,7 +446,13 @@ async function timed(connections: number, count: number, request: () => Promise<
   };
 }
 
-async function entityRuns(url: string, batch: () => Array<Record<string, string>>, fake: FakeHttpServer, count = ENTITY_REQUESTS): Promise<EntityFigures> {
+async function entityRuns(
+  url: string,
+  batch: () => Array<Record<string, string>>,
+  fake: FakeHttpServer,
+  count = ENTITY_REQUESTS,
+  query = ENTITIES_QUERY,
+): Promise<EntityFigures> {
   const latencies: number[] = [];
   const before = fake.callCount;
   let entitiesPerRequest = 0;
@@ -427,7 +460,7 @@ async function entityRuns(url: string, batch: () => Array<Record<string, string>
     const representations = batch();
     entitiesPerRequest = representations.length;
     const started = performance.now();
-    const text = await postGraphQL(url, ENTITIES_QUERY, { representations });
+    const text = await postGraphQL(url, query, { representations });
     latencies.push(performance.now() - started);
     const body = JSON.parse(text) as { data?: { _entities: unknown[] }; errors?: unknown[] };
     if (body.errors || body.data?._entities.some((entity) => entity === null)) throw new Error(`_entities failed: ${text.slice(0, 500)}`);
@@ -458,6 +491,8 @@ interface Results {
   searchCall: Timed;
   rpcFanOut: Timed;
   entities: Record<string, Record<string, EntityFigures>>;
+  /** 20 persons' customers through the contacts link, and one 100-contact search alone. */
+  link: { personsCustomers: EntityFigures; contactSearch: Timed };
   memory: Memory;
   /** The same runs of another build, when `--compare` named one. */
   compared?: Compared;
@@ -540,6 +575,16 @@ ${entityRow('naive', '20 persons', e.persons20.naive)}
 The upstream calls they stand for, alone: one search for 100 ids p50 ${r.searchCall.p50Ms} ms (p99 ${r.searchCall.p99Ms});
 20 \`get.person_visitors\` sent at once, until the last answer, p50 ${r.rpcFanOut.p50Ms} ms (p99 ${r.rpcFanOut.p99Ms}).
 The Data API takes no batches, so 20 persons are 20 calls for both servers.
+
+## The contacts link: 20 persons never seen, with their HelpCrunch customers (${r.settings.entityRequests} requests, one at a time)
+
+| run | HelpCrunch searches / query | p50 ms | p99 ms |
+|---|---:|---:|---:|
+| \`_entities { ... on Person { customers } }\` | ${r.link.personsCustomers.upstreamCallsPerQuery} | ${r.link.personsCustomers.latencyP50Ms} | ${r.link.personsCustomers.latencyP99Ms} |
+
+Two round trips one after the other: the persons first (20 CoMagic calls at once, p50 ${r.rpcFanOut.p50Ms} ms alone, above),
+then their contacts in one search per 100 (sent together): one search of 100 contacts alone, p50 ${r.link.contactSearch.p50Ms} ms
+(p99 ${r.link.contactSearch.p99Ms}). The sandbox's generated persons have from one to about ten contacts each.
 
 ## Memory
 
