@@ -25,8 +25,8 @@ export interface CachedBatchOptions<V, K extends number | string = number> {
   keyFor(id: K): string;
   /** Fetches the ids the cache did not have; an id missing from the map is an error, and so is every id when it rejects. */
   fetchMissing(ids: K[]): Promise<Map<K, Outcome<V>>>;
-  /** TTL of a found entity, when it differs from the cache's default. */
-  foundTtlSeconds?: number;
+  /** TTL of a found entity, when it differs from the cache's default (undefined keeps the default). */
+  foundTtlSeconds?(value: V): number | undefined;
 }
 
 /**
@@ -55,7 +55,7 @@ export async function cachedBatch<V, K extends number | string = number>(options
 
   for (const id of missing) {
     const outcome = fetched.get(id);
-    if (outcome !== undefined && !(outcome instanceof Error)) cache.setBehind(keyFor(id), outcome, options.foundTtlSeconds);
+    if (outcome !== undefined && !(outcome instanceof Error)) cache.setBehind(keyFor(id), outcome, outcome === null ? undefined : options.foundTtlSeconds?.(outcome));
   }
 
   return ids.map((id, index) => {

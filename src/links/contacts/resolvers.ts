@@ -1,6 +1,6 @@
 import type { Context } from '../../context';
 import type { PersonResolvers, VisitorResolvers } from '../../generated/resolvers-types';
-import { contactKeys } from '../../upstreams/helpcrunch/contacts';
+import { contactKeys } from '../../contacts';
 import type { Customer } from '../../upstreams/helpcrunch/customer';
 
 /**
@@ -22,7 +22,8 @@ export const Visitor: VisitorResolvers = {
 };
 
 async function customersOf(emails: string[], phones: string[], context: Context): Promise<Customer[]> {
-  const keys = contactKeys(emails, phones);
+  // CoMagic gives phones as international digits.
+  const keys = contactKeys(emails, phones, 'international');
   if (keys.length === 0) return [];
   const lists = await context.customersByContact.loadMany(keys);
   const failed = lists.find((list) => list instanceof Error);

@@ -47,7 +47,7 @@ export function createPersonLoaders(
       ids,
       // A person id, whatever shape persons and visitors are stored in.
       keyFor: (id) => `${scope}:visitor-person:${id}`,
-      foundTtlSeconds: VISITOR_PERSON_TTL_SECONDS,
+      foundTtlSeconds: () => VISITOR_PERSON_TTL_SECONDS,
       fetchMissing: (missing) => fetchEach(missing, (id) => client.personForVisitor(id, call)),
     }),
   );

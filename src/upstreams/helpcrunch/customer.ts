@@ -1,6 +1,6 @@
 import type * as Graph from '../../generated/resolvers-types';
 import type { AllCovered, Covers } from '../../graphql/coverage';
-import { wireCustomerListSchema, wireCustomerSchema, type WireCustomer } from './wire';
+import { wireCustomerListSchema, wireCustomerPageSchema, wireCustomerSchema, type WireCustomer } from './wire';
 
 /**
  * A customer as this graph serves it: what `Customer` resolves from, field for field, with
@@ -76,9 +76,7 @@ export interface CustomerPage {
   total: number;
 }
 
-export const customerPageSchema = wireCustomerListSchema.transform(
-  (list): CustomerPage => ({ customers: list.data.map(customerOf), total: list.total ?? list.data.length }),
-);
+export const customerPageSchema = wireCustomerPageSchema.transform((page): CustomerPage => ({ customers: page.data.map(customerOf), total: page.total }));
 
 function customerOf(wire: WireCustomer): Customer {
   const location = wire.location;

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
+import { CONTACT_RULES, type ContactKey } from '../../contacts';
+import { UpstreamError } from '../../errors';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
-import { contactFilter, matches, type ContactKey } from './contacts';
+import { contactFilter, matches } from './contacts';
 import { CUSTOMER_SHAPE, type Customer, type CustomerPage } from './customer';
 import type { SearchRequest } from './wire';
 
@@ -16,8 +19,11 @@ export interface HelpCrunchLoaders {
   customersByContact: DataLoader<ContactKey, Customer[]>;
 }
 
-/** At most this many pages of one contact search are read: a contact matching more is not a person's. */
-const MAX_CONTACT_PAGES = 5;
+/**
+ * The most customers read for one contact: a contact matching more is not one person's, and
+ * is linked to the ones seen last. A search of several contacts matching more is split in two.
+ */
+const MAX_CUSTOMERS_A_CONTACT = 5 * SEARCH_PAGE_SIZE;
 
 /**
  * The loaders of one request. Customers by HelpCrunch id: a batch becomes one
@@ -57,16 +63,20 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       cache,
       request,
       ids: keys,
-      keyFor: (key) => `${scope}:contact:v${CUSTOMER_SHAPE}:${key}`,
+      // The contact is in the key only as a digest: the store's keys hold no one's email or phone.
+      keyFor: (key) => `${scope}:contact:v${CUSTOMER_SHAPE}.${CONTACT_RULES}:${digest(key)}`,
       fetchMissing: async (missing) => {
         const byContact = await searchContacts(client, missing, request);
         found([...new Set([...byContact.values()].flat())]);
         return byContact;
       },
+      // A contact of no customer may have one soon: it is fresh only as long as a customer not
+      // found, and is kept stale all the same, so that a person's other contacts can stand in.
+      foundTtlSeconds: (list) => (list.length === 0 ? cache.ttl.notFoundSeconds : undefined),
     });
     // A list served stale marks its customers so, as they are what the response shows.
     for (const list of results) if (Array.isArray(list)) for (const customer of list) stale.carryOver(list, customer);
-    // No contact is ever stored as null: a contact of no customer is an empty list.
+    // No contact is stored as null: a contact of no customer is an empty list.
     return results.map((list) => list ?? []);
   });
 
@@ -82,29 +92,55 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
 }
 
 /**
- * The customers of each contact: one OR-ed search per 100 contacts, page after page while
- * more match, each customer then kept for every contact it really has.
+ * The customers of each contact: one OR-ed search per 100 contacts, each customer then kept
+ * for every contact it really has (see contacts.ts), never matched by position.
  */
 async function searchContacts(client: HelpCrunchClient, keys: ContactKey[], { call }: LoaderRequest): Promise<Map<ContactKey, Customer[]>> {
-  const chunks: ContactKey[][] = [];
-  for (let start = 0; start < keys.length; start += SEARCH_PAGE_SIZE) chunks.push(keys.slice(start, start + SEARCH_PAGE_SIZE));
-  const byContact = new Map<ContactKey, Customer[]>(keys.map((key) => [key, []]));
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      const filter = chunk.map(contactFilter);
-      const seen: Customer[] = [];
-      for (let page = 0; page < MAX_CONTACT_PAGES; page += 1) {
-        const { customers, total } = await client.search(
-          { comparison: 'OR', filter, limit: SEARCH_PAGE_SIZE, offset: page * SEARCH_PAGE_SIZE, sort: 'customers.lastSeen', order: 'desc' },
-          call,
-        );
-        seen.push(...customers);
-        if (customers.length < SEARCH_PAGE_SIZE || seen.length >= total) break;
-      }
-      for (const key of chunk) byContact.set(key, seen.filter((customer) => matches(customer, key)));
-    }),
-  );
+  const byContact = new Map<ContactKey, Customer[]>();
+  await Promise.all(chunksOf(keys).map((chunk) => searchChunk(client, chunk, call, byContact)));
   return byContact;
+}
+
+/**
+ * One search for these contacts, page after page while more match. When more match than
+ * one contact may have, the contacts are searched again in halves: a contact matching
+ * widely never cuts the others' lists short.
+ */
+async function searchChunk(client: HelpCrunchClient, chunk: ContactKey[], call: LoaderRequest['call'], into: Map<ContactKey, Customer[]>): Promise<void> {
+  const filter = chunk.map(contactFilter);
+  const seen: Customer[] = [];
+  for (let offset = 0; offset < MAX_CUSTOMERS_A_CONTACT; offset += SEARCH_PAGE_SIZE) {
+    const { customers, total } = await searchOurs(client, { comparison: 'OR', filter, limit: SEARCH_PAGE_SIZE, offset, sort: 'customers.lastSeen', order: 'desc' }, call);
+    if (offset === 0 && total > MAX_CUSTOMERS_A_CONTACT && chunk.length > 1) {
+      const half = Math.ceil(chunk.length / 2);
+      await Promise.all([chunk.slice(0, half), chunk.slice(half)].map((part) => searchChunk(client, part, call, into)));
+      return;
+    }
+    seen.push(...customers);
+    if (customers.length < SEARCH_PAGE_SIZE || offset + customers.length >= total) break;
+  }
+  for (const key of chunk) into.set(key, seen.filter((customer) => matches(customer, key)));
+}
+
+/** A search this server wrote: HelpCrunch refusing it is this server's fault, never the client's. */
+async function searchOurs(client: HelpCrunchClient, search: SearchRequest, call: LoaderRequest['call']): Promise<CustomerPage> {
+  try {
+    return await client.search(search, call);
+  } catch (error) {
+    if (!(error instanceof UpstreamError) || error.code !== 'BAD_USER_INPUT') throw error;
+    throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `HelpCrunch refused the contact search: ${error.message}`, error.upstream, { cause: error });
+  }
+}
+
+function digest(key: ContactKey): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+}
+
+/** `items` in runs of one search's worth. */
+function chunksOf<T>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += SEARCH_PAGE_SIZE) chunks.push(items.slice(start, start + SEARCH_PAGE_SIZE));
+  return chunks;
 }
 
 async function fetchCustomers(
@@ -114,10 +150,7 @@ async function fetchCustomers(
 ): Promise<Map<number, Outcome<Customer>>> {
   if (ids.length === 1) return fetchEach(ids, (id) => client.getCustomer(id, call));
 
-  const chunks: number[][] = [];
-  for (let start = 0; start < ids.length; start += SEARCH_PAGE_SIZE) {
-    chunks.push(ids.slice(start, start + SEARCH_PAGE_SIZE));
-  }
+  const chunks = chunksOf(ids);
   const outcomes = new Map<number, Outcome<Customer>>();
   const unconfirmed: number[] = [];
   await Promise.all(

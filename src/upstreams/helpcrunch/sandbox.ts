@@ -59,7 +59,7 @@ function route(call: RecordedCall, dataset: HelpCrunchDataset): FakeReply {
   if (call.method === 'GET' && url.pathname === '/v1/customers') {
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const pageSize = Number(url.searchParams.get('limit') ?? 100);
-    const all = [...dataset.customers.values()].sort(byLastSeenDescending);
+    const all = [...dataset.customers.values()].sort(sorting('lastSeen', 'desc'));
     return { body: { data: all.slice(offset, offset + pageSize), total: all.length } };
   }
   if (call.method === 'POST' && url.pathname === '/v1/customers/search') {
@@ -142,9 +142,9 @@ function idLookup(comparison: unknown, filters: Array<Record<string, unknown>>, 
 function compare(actual: unknown, operator: Operator, expected: string | number): boolean {
   if (Array.isArray(actual)) {
     const has = new Set(actual.map((tag) => String(tag).toLowerCase()));
-    const wanted = String(expected).toLowerCase().split(',').map((tag) => tag.trim());
-    const all = wanted.every((tag) => has.has(tag));
-    const some = [...has].some((tag) => tag.includes(String(expected).toLowerCase()));
+    const value = String(expected).toLowerCase();
+    const all = value.split(',').every((tag) => has.has(tag.trim()));
+    const some = [...has].some((tag) => tag.includes(value));
     if (operator === '=') return all;
     if (operator === '!=') return !all;
     if (operator === '~') return some;
@@ -172,10 +172,6 @@ function compare(actual: unknown, operator: Operator, expected: string | number)
     case '<=':
       return Number(actual) <= Number(expected);
   }
-}
-
-function byLastSeenDescending(a: RawCustomer, b: RawCustomer): number {
-  return sorting('lastSeen', 'desc')(a, b);
 }
 
 /** By a timestamp (one that is missing counts as 0), then by id, in the given direction. */

@@ -1,15 +1,17 @@
-import { createHash } from 'node:crypto';
-import { GraphQLError } from 'graphql';
-import type { CustomerFilter, CustomerOrder, QuerySearchCustomersArgs, TextFilter } from '../../generated/resolvers-types';
-import { SEARCH_PAGE_SIZE } from './client';
-import type { SearchFilter, SearchRequest } from './wire';
-
 /**
  * `searchCustomers` as one HelpCrunch search: its filter turned into HelpCrunch's filters
  * (all joined by one comparison), its page into `limit`/`offset`, its order into `sort`.
  * Whatever HelpCrunch could not express, or the client got wrong, is refused here, before
  * any call, with what to change.
  */
+
+import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { CustomerFilter, CustomerOrder, QuerySearchCustomersArgs, TextFilter } from '../../generated/resolvers-types';
+import { SEARCH_PAGE_SIZE } from './client';
+import type { SearchFilter, SearchRequest } from './wire';
+
+/** One page of `searchCustomers`, as HelpCrunch is asked for it. */
 export interface SearchPage {
   request: SearchRequest;
   /** Names this filter and order in cursors: a cursor of another search is refused. */
@@ -74,8 +76,8 @@ function searchFilters(filter: CustomerFilter): { filters: SearchFilter[]; compa
     if (after != null && before != null && match === 'ANY') {
       throw badInput('filter.lastSeen with both after and before is a range, which HelpCrunch can join only with match: ALL; use match: ALL, or one bound');
     }
-    if (after != null) filters.push({ field: 'customers.lastSeen', operator: '>', value: unixSeconds('filter.lastSeen.after', after) });
-    if (before != null) filters.push({ field: 'customers.lastSeen', operator: '<', value: unixSeconds('filter.lastSeen.before', before) });
+    if (after != null) filters.push({ field: 'customers.lastSeen', operator: '>', value: unixSeconds('filter.lastSeen.after', after, Math.floor) });
+    if (before != null) filters.push({ field: 'customers.lastSeen', operator: '<', value: unixSeconds('filter.lastSeen.before', before, Math.ceil) });
   }
   if (filters.length === 0) throw badInput('filter must have at least one condition (email, phone, name, company, userId, countryCode, city, tags or lastSeen)');
   return { filters, comparison: match === 'ANY' ? 'OR' : 'AND' };
@@ -88,10 +90,14 @@ function textValue(where: string, value: string): string {
   return trimmed;
 }
 
-function unixSeconds(where: string, value: Date | string): number {
+/**
+ * HelpCrunch keeps whole seconds: `after` rounds down and `before` up, so that a customer
+ * seen within the bound's own second is still on the right side of it.
+ */
+function unixSeconds(where: string, value: Date | string, round: (seconds: number) => number): number {
   const time = new Date(value).getTime();
   if (Number.isNaN(time)) throw badInput(`${where} must be an ISO-8601 instant`);
-  return Math.floor(time / 1000);
+  return round(time / 1000);
 }
 
 /** A cursor names the search it came from and the position of its customer there. */

@@ -59,6 +59,9 @@ export const wireCustomerListSchema = z.object({
   total: z.number().optional(),
 });
 
+/** A page of a search always says its `total` (every answer the docs show does): paging needs it, so one without it is a bad response. */
+export const wireCustomerPageSchema = wireCustomerListSchema.extend({ total: z.number().int().nonnegative() });
+
 /** `{"errors":[{"code":..., "message":...}, ...]}`, with codes seen as strings or nested objects. */
 export const wireErrorBodySchema = z.object({
   errors: z.array(

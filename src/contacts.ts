@@ -1,0 +1,75 @@
+/**
+ * A way to reach someone, normalised so that two ways of writing it compare equal:
+ * `email:cindy@example.com` (trimmed, lower case) or `phone:79001234567` (its international
+ * digits). The rules are the same for every upstream; what an upstream can search for is its own.
+ */
+export type ContactKey = `email:${string}` | `phone:${string}`;
+
+/**
+ * The version of the rules below: part of the key of anything stored by contact, so that a
+ * deploy changing what a contact's key is, or what it is linked to, never reads old entries. Bump it then.
+ */
+export const CONTACT_RULES = 2;
+
+/**
+ * The fewest national digits (the number without its country code) a phone needs to be a
+ * contact: fewer would be a fragment, or an extension, matching too much of an account.
+ * A Ukrainian number has 9, a Russian one 10.
+ */
+const MIN_NATIONAL_DIGITS = 9;
+
+/**
+ * How a phone is written. `written` is free text, as a person typed it: read as international
+ * when it starts with `+` or `00`, and otherwise in the national forms of a Russian or
+ * Ukrainian number (see `phoneKey`). `international` is already the digits of the
+ * international form, without `+`, as CoMagic gives them.
+ */
+export type PhoneForm = 'written' | 'international';
+
+export function emailKey(raw: string): ContactKey | undefined {
+  const email = raw.trim().toLowerCase();
+  return email.includes('@') ? `email:${email}` : undefined;
+}
+
+/**
+ * The phone rule: only the digits count, and the forms a Russian or Ukrainian number is
+ * written in become one, its international form:
+ * - Russia: `+7 900 123-45-67`, `79001234567`, `8 (900) 123-45-67` → `79001234567`;
+ * - Ukraine: `+380 50 123 4567`, `380501234567`, `050 123 4567`, `8 050 123 4567` → `380501234567`.
+ * A number written with `+` or `00` is international as written (`+84 912 345 678` is
+ * Vietnam's, never Russia's). Other numbers are their digits as written.
+ */
+export function phoneKey(raw: string, form: PhoneForm = 'written'): ContactKey | undefined {
+  const written = raw.trim();
+  const digits = written.replace(/\D/g, '');
+  let international: string;
+  if (form === 'international' || written.startsWith('+')) international = digits;
+  else if (written.startsWith('00')) international = digits.slice(2);
+  else international = fromNationalForms(digits);
+  return nationalDigits(international).length >= MIN_NATIONAL_DIGITS ? `phone:${international}` : undefined;
+}
+
+function fromNationalForms(digits: string): string {
+  if (digits.length === 11 && digits.startsWith('80')) return `3${digits}`; // 8 050…: Ukraine's old trunk prefix
+  if (digits.length === 11 && digits.startsWith('8')) return `7${digits.slice(1)}`; // 8 900…: Russia's trunk prefix
+  if (digits.length === 10 && digits.startsWith('0')) return `38${digits}`; // 050…: Ukraine, national
+  return digits;
+}
+
+/** A Russian or Ukrainian number without its country code; any other number as it is. */
+export function nationalDigits(international: string): string {
+  if (international.length === 11 && international.startsWith('7')) return international.slice(1);
+  if (international.length === 12 && international.startsWith('380')) return international.slice(3);
+  return international;
+}
+
+/** What a contact key holds after its kind: the email, or the phone's international digits. */
+export function contactValue(key: ContactKey): string {
+  return key.slice(key.indexOf(':') + 1);
+}
+
+/** Every contact of someone with these emails and phones, each once. */
+export function contactKeys(emails: readonly string[], phones: readonly string[], phoneForm: PhoneForm): ContactKey[] {
+  const keys = [...emails.map(emailKey), ...phones.map((phone) => phoneKey(phone, phoneForm))].filter((key) => key !== undefined);
+  return [...new Set(keys)];
+}
