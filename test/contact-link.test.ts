@@ -8,6 +8,11 @@ const MANY_PERSON = 6_100_000_002;
 /** Twenty persons of one visitor each, with an email and a phone: 40 contacts, one search. */
 const TWENTY_FROM = 6_300_000_000;
 const TENANT_B_KEY = 'hc-tenant-b-link-4c2e';
+/** A person whose phone is contained in 600 longer numbers, and whose email is its one customer, seen long ago. */
+const BROAD_PERSON = 6_100_000_003;
+const BROAD_EMAIL_CUSTOMER = 3_000_100;
+/** A person whose email has no customer yet. */
+const LATE_PERSON = 6_100_000_004;
 
 function row(personId: number, visitorId: number, emails: string[], phones: string[]): RawPersonVisitor {
   return { person_id: personId, visitor_id: visitorId, name: `Visitor ${visitorId}`, emails, phones, company: null, commentary: null };
@@ -19,6 +24,8 @@ function customer(id: number, fields: Partial<RawCustomer>): RawCustomer {
 function datasets() {
   const comagic = createCoMagicDataset();
   comagic.persons.set(UA_PERSON, [row(UA_PERSON, 6_200_000_001, ['Ua.Person@Example.org'], ['380501234567', '79005556677'])]);
+  comagic.persons.set(BROAD_PERSON, [row(BROAD_PERSON, 6_200_000_003, ['old.broad@example.com'], ['79001112233'])]);
+  comagic.persons.set(LATE_PERSON, [row(LATE_PERSON, 6_200_000_004, ['late@example.com'], [])]);
   comagic.persons.set(MANY_PERSON, [row(MANY_PERSON, 6_200_000_002, Array.from({ length: 150 }, (_, i) => `many${i}@example.net`), [])]);
   for (let i = 0; i < 20; i += 1) {
     comagic.persons.set(TWENTY_FROM + i, [row(TWENTY_FROM + i, 6_400_000_000 + i, [`twenty${i}@example.com`], [`7901000${String(i).padStart(4, '0')}`])]);
@@ -32,6 +39,9 @@ function datasets() {
     customer(3_000_004, { email: 'UA.PERSON@example.org' }),
     customer(3_000_005, { email: 'many7@example.net' }),
     customer(3_000_006, { email: 'many142@example.net' }),
+    customer(BROAD_EMAIL_CUSTOMER, { email: 'old.broad@example.com', lastSeen: 1 }),
+    // Found by "contains 9001112233", all newer than the email's customer, and none of them that number.
+    ...Array.from({ length: 600 }, (_, i) => customer(3_200_000 + i, { phone: `+79001112233${String(i).padStart(3, '0')}` })),
     // Half of the twenty by email, half by phone.
     ...Array.from({ length: 20 }, (_, i) =>
       customer(3_100_000 + i, i % 2 === 0 ? { email: `Twenty${i}@example.com` } : { phone: `+7901000${String(i).padStart(4, '0')}` }),
@@ -47,8 +57,10 @@ const ids = (list: Array<{ id: string }> | null | undefined) => list?.map((item)
 
 let upstreams: Upstreams;
 let server: TestServer;
+let tenantA: ReturnType<typeof datasets>;
 beforeAll(async () => {
   const a = datasets();
+  tenantA = a;
   const b = datasets();
   b.helpcrunch.customers.get(FIRST_LINKED_CUSTOMER_ID + 41)!.name = 'Tenant B Qere';
   upstreams = await startUpstreams({
@@ -172,5 +184,43 @@ test('while HelpCrunch is down, a contact\'s customers past their TTL are served
     expect(stale.body.errors).toBeUndefined();
     const marks = (stale.body as { extensions?: { staleData?: Array<{ path: unknown[]; service: string }> } }).extensions?.staleData;
     expect(marks).toEqual([expect.objectContaining({ path: ['person', 'customers', 0], service: 'helpcrunch', reason: 'UPSTREAM_UNAVAILABLE' })]);
+  });
+});
+
+test('a contact matching widely never cuts another\'s customers short: the search is split, and each reads up to 500', async () => {
+  const { body } = await server.query(`{ person(id: "${BROAD_PERSON}") { customers { id } } }`);
+  expect(body.errors).toBeUndefined();
+  expect(ids(body.data?.person.customers)).toEqual([String(BROAD_EMAIL_CUSTOMER)]);
+  // Both (601 match) → the email alone (1) and the phone alone, 5 pages of 100.
+  const searches = upstreams.helpcrunch.fake.calls.filter((call) => call.path === '/v1/customers/search');
+  expect(searches.map((call) => (call.body as { filter: unknown[]; offset: number }).filter.length)).toEqual([2, 1, 1, 1, 1, 1, 1]);
+  expect(searches.slice(2).map((call) => (call.body as { offset: number }).offset).sort((x, y) => x - y)).toEqual([0, 100, 200, 300, 400]);
+});
+
+test('a contact of no customer is fresh only as long as a customer not found', async () => {
+  await withTestServer(upstreams, { CACHE_TTL_SECONDS: '600', CACHE_NOT_FOUND_TTL_SECONDS: '1' }, async (cached) => {
+    const query = `{ person(id: "${LATE_PERSON}") { customers { id } } }`;
+    expect((await cached.query(query)).body.data?.person.customers).toEqual([]);
+    tenantA.helpcrunch.customers.set(3_000_200, customer(3_000_200, { email: 'Late@example.com' }));
+    try {
+      expect((await cached.query(query)).body.data?.person.customers).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await cached.query(query)).body.data?.person.customers).toEqual([{ id: '3000200' }]);
+    } finally {
+      tenantA.helpcrunch.customers.delete(3_000_200);
+    }
+  });
+});
+
+test('HelpCrunch refusing the link\'s own search is a bad response upstream, not the client\'s mistake', async () => {
+  upstreams.helpcrunch.fake.intercept = (call) =>
+    call.path === '/v1/customers/search'
+      ? { status: 400, body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'filter', message: 'too many filters' }] } }
+      : undefined;
+  await withTestServer(upstreams, {}, async (fresh) => {
+    const { body } = await fresh.query(`{ person(id: "${UA_PERSON}") { id customers { id } } }`);
+    expect(body.data).toEqual({ person: { id: String(UA_PERSON), customers: null } });
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['person', 'customers'], extensions: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE' }) })]);
+    expect(body.errors![0]!.message).toContain('too many filters');
   });
 });

@@ -173,3 +173,9 @@ test('a customer a search found costs no call when asked for by id afterwards', 
   expect(body.data?.customer).toEqual({ id, email: found.edges[0]!.node.email });
   expect(helpcrunchCalls(t.upstreams)).toEqual([]);
 });
+
+test('a search page without its total is a bad response upstream: paging could not go on', async () => {
+  t.upstreams.helpcrunch.fake.intercept = (call) => (call.path === '/v1/customers/search' ? { status: 200, body: { data: [] } } : undefined);
+  const { body } = await t.server.query(PAGE, { filter: { countryCode: 'UA' } });
+  expect(body.errors?.[0]).toMatchObject({ path: ['searchCustomers'], extensions: { code: 'UPSTREAM_BAD_RESPONSE' } });
+});

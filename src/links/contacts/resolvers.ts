@@ -1,3 +1,5 @@
+import { cacheControlFromInfo } from '@apollo/cache-control-types';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context';
 import type { PersonResolvers, VisitorResolvers } from '../../generated/resolvers-types';
 import { contactKeys } from '../../contacts';
@@ -9,25 +11,28 @@ import type { Customer } from '../../upstreams/helpcrunch/customer';
  * batch of contacts, so the whole request costs one HelpCrunch search per 100 contacts.
  */
 export const Person: PersonResolvers = {
-  customers: (person, _, context) =>
+  customers: (person, _, context, info) =>
     customersOf(
       person.visitors.flatMap((visitor) => visitor.emails),
       person.visitors.flatMap((visitor) => visitor.phones),
       context,
+      info,
     ),
 };
 
 export const Visitor: VisitorResolvers = {
-  customers: (visitor, _, context) => customersOf(visitor.emails, visitor.phones, context),
+  customers: (visitor, _, context, info) => customersOf(visitor.emails, visitor.phones, context, info),
 };
 
-async function customersOf(emails: string[], phones: string[], context: Context): Promise<Customer[]> {
+async function customersOf(emails: string[], phones: string[], context: Context, info: GraphQLResolveInfo): Promise<Customer[]> {
   // CoMagic gives phones as international digits.
   const keys = contactKeys(emails, phones, 'international');
   if (keys.length === 0) return [];
   const lists = await context.customersByContact.loadMany(keys);
   const failed = lists.find((list) => list instanceof Error);
   if (failed) throw failed;
+  // A contact of no customer may have one soon: the answer is kept only as long as a customer not found.
+  if (lists.some((list) => (list as Customer[]).length === 0)) cacheControlFromInfo(info).setCacheHint({ maxAge: context.notFoundTtlSeconds });
   const byId = new Map<string, Customer>();
   for (const list of lists as Customer[][]) for (const customer of list) byId.set(customer.id, customer);
   return [...byId.values()].sort((a, b) => seen(b) - seen(a) || Number(a.id) - Number(b.id));

@@ -1,0 +1,63 @@
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { EntityCache } from '../src/cache/entityCache';
+import { StaleEntities } from '../src/cache/staleData';
+import { loadConfig } from '../src/config';
+import { noUpstreamCalls } from '../src/http/requestLog';
+import { createLogger } from '../src/logger';
+import { Metrics } from '../src/metrics';
+import { UpstreamConnection } from '../src/transport/http';
+import { helpcrunchAccounts } from '../src/upstreams/helpcrunch/account';
+import { createHelpCrunchLoaders } from '../src/upstreams/helpcrunch/loaders';
+import { startHelpCrunchSandbox, type HelpCrunchSandbox } from '../src/upstreams/helpcrunch/sandbox';
+import { createHelpCrunchDataset } from '../src/upstreams/helpcrunch/sandboxData';
+
+// One request's HelpCrunch loaders, over the sandbox, with an entity cache that keeps nothing
+// fresh: what they share within the request is theirs alone.
+
+const KEY = 'hc-loaders-test-key-71c0';
+let sandbox: HelpCrunchSandbox;
+let connection: UpstreamConnection;
+
+beforeAll(async () => {
+  sandbox = await startHelpCrunchSandbox({ accounts: { [KEY]: createHelpCrunchDataset() }, rateLimitPerMinute: 0 });
+  connection = new UpstreamConnection('helpcrunch', sandbox.url);
+});
+afterAll(async () => {
+  await connection.close();
+  await sandbox.close();
+});
+beforeEach(() => sandbox.fake.resetCalls());
+
+function requestLoaders() {
+  const config = loadConfig({ NODE_ENV: 'test', HELPCRUNCH_API_URL: sandbox.url, HELPCRUNCH_API_KEY: KEY, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' });
+  const metrics = new Metrics();
+  const client = helpcrunchAccounts(config, { connection, redis: undefined, logger: createLogger('silent'), metrics })(KEY, 'fp');
+  // Nothing stored is ever fresh: an answer without a call can come only from the request's own loader.
+  const cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 0, notFoundSeconds: 0, staleSeconds: 0 });
+  const request = { call: { requestId: 'r-1', upstreamCalls: noUpstreamCalls() }, stale: new StaleEntities(), metrics };
+  return createHelpCrunchLoaders(client, cache, 'fp', request);
+}
+
+test('a customer a search found is known by id to the rest of the request, at no call', async () => {
+  const loaders = requestLoaders();
+  const page = await loaders.customerSearch({ comparison: 'AND', filter: [{ field: 'customers.countryCode', operator: '=', value: 'UA' }], limit: 3, offset: 0 });
+  expect(page.customers).toHaveLength(3);
+  const calls = sandbox.fake.calls.length;
+  const byId = await loaders.customers.loadMany(page.customers.map((customer) => Number(customer.id)));
+  expect(byId).toEqual(page.customers);
+  expect(sandbox.fake.calls.length).toBe(calls);
+  // A customer it did not find still costs its call.
+  const other = await loaders.customers.load(1_000_299);
+  expect(other?.id).toBe('1000299');
+  expect(sandbox.fake.calls.length).toBe(calls + 1);
+});
+
+test('so does every customer a contact search found', async () => {
+  const loaders = requestLoaders();
+  const [linked] = await loaders.customersByContact.loadMany(['email:test@1.ry']);
+  expect(linked).toEqual([expect.objectContaining({ email: 'Test@1.ry' })]);
+  const calls = sandbox.fake.calls.length;
+  const customer = (linked as Array<{ id: string }>)[0]!;
+  expect(await loaders.customers.load(Number(customer.id))).toEqual(customer);
+  expect(sandbox.fake.calls.length).toBe(calls);
+});
