@@ -22,7 +22,7 @@ const MIN_NATIONAL_DIGITS = 9;
  * How a phone is written. `written` is free text, as a person typed it: read as international
  * when it starts with `+` or `00`, and otherwise in the national forms of a Russian or
  * Ukrainian number (see `phoneKey`). `international` is already the digits of the
- * international form, without `+`, as CoMagic gives them.
+ * international form, without `+`, as a telephony API gives them.
  */
 export type PhoneForm = 'written' | 'international';
 

@@ -11,8 +11,8 @@ import { createHelpCrunchLoaders } from '../src/upstreams/helpcrunch/loaders';
 import { startHelpCrunchSandbox, type HelpCrunchSandbox } from '../src/upstreams/helpcrunch/sandbox';
 import { createHelpCrunchDataset } from '../src/upstreams/helpcrunch/sandboxData';
 
-// One request's HelpCrunch loaders, over the sandbox, with an entity cache that keeps nothing
-// fresh: what they share within the request is theirs alone.
+// One request's HelpCrunch loaders, over the sandbox. By default their entity cache keeps
+// nothing fresh: what they share within the request is theirs alone.
 
 const KEY = 'hc-loaders-test-key-71c0';
 let sandbox: HelpCrunchSandbox;
@@ -28,12 +28,10 @@ afterAll(async () => {
 });
 beforeEach(() => sandbox.fake.resetCalls());
 
-function requestLoaders() {
+function requestLoaders(cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 0, notFoundSeconds: 0, staleSeconds: 0 })) {
   const config = loadConfig({ NODE_ENV: 'test', HELPCRUNCH_API_URL: sandbox.url, HELPCRUNCH_API_KEY: KEY, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' });
   const metrics = new Metrics();
   const client = helpcrunchAccounts(config, { connection, redis: undefined, logger: createLogger('silent'), metrics })(KEY, 'fp');
-  // Nothing stored is ever fresh: an answer without a call can come only from the request's own loader.
-  const cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 0, notFoundSeconds: 0, staleSeconds: 0 });
   const request = { call: { requestId: 'r-1', upstreamCalls: noUpstreamCalls() }, stale: new StaleEntities(), metrics };
   return createHelpCrunchLoaders(client, cache, 'fp', request);
 }
@@ -59,5 +57,15 @@ test('so does every customer a contact search found', async () => {
   const calls = sandbox.fake.calls.length;
   const customer = (linked as Array<{ id: string }>)[0]!;
   expect(await loaders.customers.load(Number(customer.id))).toEqual(customer);
+  expect(sandbox.fake.calls.length).toBe(calls);
+});
+
+test('and to the next request, through the entity cache', async () => {
+  const cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 0 });
+  const page = await requestLoaders(cache).customerSearch({ comparison: 'AND', filter: [{ field: 'customers.city', operator: '=', value: 'Berlin' }], limit: 2, offset: 0 });
+  expect(page.customers).toHaveLength(2);
+  await cache.settled();
+  const calls = sandbox.fake.calls.length;
+  expect(await requestLoaders(cache).customers.loadMany(page.customers.map((customer) => Number(customer.id)))).toEqual(page.customers);
   expect(sandbox.fake.calls.length).toBe(calls);
 });

@@ -142,10 +142,11 @@ export type Person = {
   __typename?: 'Person';
   /**
    * The help-desk customers with one of this person's emails or phones, newest seen first. An
-   * email matches whatever its case and spaces; a phone matches by its digits, with the forms a
+   * email matches trimmed and in lower case; a phone matches by its digits, with the forms a
    * Russian or Ukrainian number is written in (`+7…`, `7…`, `8…`; `+380…`, `0…`) taken as one,
-   * when HelpCrunch holds it without spaces or dashes. Null, with an error, only when HelpCrunch
-   * cannot be asked (its budget used up, down, or no credential).
+   * when HelpCrunch holds it without spaces or dashes (a number written with `+` is as written).
+   * Null, with an error, only when HelpCrunch could not answer (its budget used up, down, a bad
+   * answer, or no credential).
    */
   customers?: Maybe<Array<Customer>>;
   /** CoMagic's numeric person id. */
@@ -169,7 +170,8 @@ export type Query = {
    * Customers matching a filter, a page at a time (a Relay connection): `first` from 1 to 100,
    * then `after` the `endCursor` of the page before, with the same filter and order. One
    * HelpCrunch search a page; every customer found is then known by id for the rest of the
-   * request and in the cache.
+   * request and in the cache. A cursor is a position: a customer seen again while you page moves up
+   * the `LAST_SEEN_*` orders, so pages may skip or repeat one; walk a whole account by `FIRST_SEEN_ASC`.
    */
   searchCustomers: CustomerConnection;
   /** One visitor by CoMagic visitor id; null when there is no such visitor. */

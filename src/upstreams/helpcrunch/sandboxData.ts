@@ -134,7 +134,8 @@ export function createHelpCrunchDataset(generated = 300): HelpCrunchDataset {
       locale: pick(['en', 'uk', 'de']),
       notes: null,
       lastPage: `https://example.com/pricing?visit=${index}`,
-      tags: next() < 0.5 ? [{ name: 'lead', color: '#00c2e0' }] : [],
+      // Every tenth is a vip too, drawing no random number: the rest of the data stays as it was.
+      tags: [...(next() < 0.5 ? [{ name: 'lead', color: '#00c2e0' }] : []), ...(index % 10 === 3 ? [{ name: 'vip', color: '#f5a623' }] : [])],
       customData:
         index % 2 === 0
           ? { plan: pick(['free', 'pro', 'team']), seats: 1 + Math.floor(next() * 20) }
