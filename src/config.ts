@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { boolean, integer } from './envValues';
+import { tracingConfig, tracingEnv, type TracingConfig } from './tracing/config';
 import { UPSTREAMS, type KnownUpstream } from './upstreams';
 import type { SettingsOf, UnionToIntersection } from './upstreams/upstream';
 
@@ -49,6 +50,8 @@ export interface Config extends UpstreamSettings {
     /** How long past its TTL an entity may still be served while its upstream fails; 0 turns this off. */
     staleSeconds: number;
   };
+  /** OpenTelemetry traces, from the standard `OTEL_*` variables; off without an endpoint. */
+  tracing: TracingConfig;
 }
 
 /** Each upstream's own settings, under its name, from its folder's config.ts. */
@@ -152,6 +155,7 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: integer(1, 10_000_000, 10_000),
   CACHE_TIMEOUT_MS: integer(1, 60_000, 250),
   CACHE_STALE_SECONDS: integer(0, 86_400 * 30, 3_600),
+  ...tracingEnv,
 });
 
 type Env = z.output<typeof envSchema>;
@@ -243,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.CACHE_TIMEOUT_MS,
       staleSeconds: e.CACHE_STALE_SECONDS,
     },
+    tracing: tracingConfig(e),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { RedisClientType } from '@keyv/redis';
+import type { Tracer } from '@opentelemetry/api';
 import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './cache/entityCache';
 import type { CacheableAnswer } from './cache/responseCache';
@@ -35,6 +36,8 @@ export interface Services {
   account(service: UpstreamService, credential: string): Account<unknown>;
   entityCache: EntityCache;
   metrics: Metrics;
+  /** Starts the spans of loaders and upstream calls; records nothing when tracing is off. */
+  tracer: Tracer;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export interface ServiceDependencies {
   redis: RedisClientType | undefined;
   logger: Logger;
   metrics: Metrics;
+  tracer: Tracer;
 }
 
 /** How many calls one account of each upstream may have in flight (see each folder's account.ts). */
@@ -54,7 +58,7 @@ export function concurrencyCaps(config: Config): Record<UpstreamService, number>
 
 export function createServices(
   config: Config,
-  { endpoints, entityCache, redis, logger, metrics }: ServiceDependencies,
+  { endpoints, entityCache, redis, logger, metrics, tracer }: ServiceDependencies,
 ): Services {
   const connections: UpstreamConnection[] = [];
   const accounts = new Map(
@@ -62,7 +66,7 @@ export function createServices(
       const service = upstream.name;
       const connection = new UpstreamConnection(service, endpoints[service].apiUrl);
       connections.push(connection);
-      const build = upstream.accounts(config, { connection, redis, logger, metrics });
+      const build = upstream.accounts(config, { connection, redis, logger, metrics, tracer });
       // One account per credential, built on first use and dropped least recently used.
       const cache = new LRUCache<string, Account<unknown>>({
         max: MAX_ACCOUNTS,
@@ -78,6 +82,7 @@ export function createServices(
     account: (service, credential) => accounts.get(service)!.memo(credential),
     entityCache,
     metrics,
+    tracer,
     async close() {
       await Promise.all(connections.map((connection) => connection.close()));
     },
@@ -123,7 +128,7 @@ export function cacheScopes(services: Services, credentials: Credentials): strin
 export function createContext(services: Services, { requestId, summary, log, credentials, cacheable }: RequestOptions): Context {
   const { entityCache } = services;
   const call = { requestId, upstreamCalls: summary.upstreamCalls };
-  const request = { call, stale: new StaleEntities(), metrics: services.metrics };
+  const request = { call, stale: new StaleEntities(), metrics: services.metrics, tracer: services.tracer };
 
   const loaders = upstreams.map((upstream) => {
     const credential = credentials[upstream.name];

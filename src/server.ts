@@ -26,8 +26,10 @@ import { Metrics } from './metrics';
 import { errorLogPlugin } from './plugins/errorLog';
 import { graphqlMetricsPlugin } from './plugins/metrics';
 import { requestSummaryPlugin } from './plugins/requestSummary';
+import { tracingPlugin } from './plugins/tracing';
 import { queryLimits } from './queryLimits';
 import { resolveUpstreams } from './sandbox';
+import { createTracing } from './tracing/tracing';
 import { buildSchema } from './graphql/schema';
 
 export interface RunningServer {
@@ -46,6 +48,7 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const metrics = new Metrics();
+  const tracing = createTracing(config.tracing, logger);
   const upstreams = await resolveUpstreams(config, logger);
   const store = await createCacheStore(config.cache, logger, metrics);
   const entityCache = new EntityCache(store.layer('entity'), {
@@ -59,6 +62,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     redis: store.redis,
     logger,
     metrics,
+    tracer: tracing.tracer,
   });
 
   const httpServer = createServer();
@@ -91,6 +95,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       ...(config.metricsEnabled ? [graphqlMetricsPlugin(metrics)] : []),
       requestSummaryPlugin(),
+      ...(tracing.enabled ? [tracingPlugin()] : []),
       errorLogPlugin(),
       ...limits.plugins,
     ],
@@ -129,6 +134,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         metrics: config.metricsEnabled ? metrics : undefined,
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
         headers: config.allowCredentialHeaders ? { vary: CREDENTIAL_HEADERS.join(', ') } : {},
+        tracing,
         scopesOf: (headers) => {
           try {
             return cacheScopes(services, credentialsOf(headers));
@@ -164,6 +170,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Writes behind the last answers land before the store closes.
       await Promise.all([entityCache.settled(), responseCache.settled()]);
       await Promise.all([store.close(), services.close(), upstreams.close()]);
+      // The last requests' spans go out before the process may end.
+      await tracing.shutdown();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { UpstreamError, type UpstreamErrorCode } from '../src/errors';
 import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
@@ -44,6 +45,7 @@ function policyWith(throttle: Throttle, options: Partial<ConstructorParameters<t
     throttle,
     logger: createLogger('silent', { write: () => undefined }),
     metrics: new Metrics(),
+    tracer: trace.getTracer('test'),
     attemptTimeoutMs: 1_000,
     deadlineMs: 8_000,
     maxWaitMs: 2_000,

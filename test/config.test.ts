@@ -39,6 +39,16 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined },
     upstream: { attemptTimeoutMs: 3_000, deadlineMs: 8_000, maxWaitMs: 2_000, breakerFailures: 5, breakerHalfOpenMs: 10_000 },
     cache: { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 10_000, timeoutMs: 250, staleSeconds: 3_600 },
+    tracing: {
+      tracesUrl: undefined,
+      headers: {},
+      timeoutMs: 10_000,
+      serviceName: 'contact-graph',
+      resourceAttributes: {},
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      batch: { scheduledDelayMillis: 5_000, exportTimeoutMillis: 30_000, maxQueueSize: 2_048, maxExportBatchSize: 512 },
+    },
   });
 });
 
@@ -97,6 +107,24 @@ test('every variable is read', () => {
     CACHE_MAX_ENTRIES: '500',
     CACHE_TIMEOUT_MS: '100',
     CACHE_STALE_SECONDS: '0',
+    OTEL_SDK_DISABLED: 'false',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-team=contacts,authorization=Bearer%20backend-key',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-team=graph',
+    OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+    OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2000',
+    OTEL_SERVICE_NAME: 'contacts-subgraph',
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.namespace=crm',
+    OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+    OTEL_TRACES_SAMPLER_ARG: '0.25',
+    OTEL_BSP_SCHEDULE_DELAY: '1000',
+    OTEL_BSP_EXPORT_TIMEOUT: '3000',
+    OTEL_BSP_MAX_QUEUE_SIZE: '100',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '200',
   });
   expect(config).toEqual({
     host: '::',
@@ -120,7 +148,36 @@ test('every variable is read', () => {
       timeoutMs: 100,
       staleSeconds: 0,
     },
+    tracing: {
+      tracesUrl: 'http://collector:4318/v1/traces',
+      headers: { 'x-team': 'graph', authorization: 'Bearer backend-key' },
+      timeoutMs: 2_000,
+      serviceName: 'contacts-subgraph',
+      resourceAttributes: { 'deployment.environment': 'prod', 'service.namespace': 'crm' },
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+      // A batch is never larger than the queue.
+      batch: { scheduledDelayMillis: 1_000, exportTimeoutMillis: 3_000, maxQueueSize: 100, maxExportBatchSize: 100 },
+    },
   });
+});
+
+test('tracing is off without an endpoint, when the SDK is disabled, or with no exporter; a traces endpoint is used as it is', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com' };
+  expect(loadConfig(endpoint).tracing.tracesUrl).toBe('https://otel.example.com/v1/traces');
+  expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing.tracesUrl).toBeUndefined();
+  expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing.tracesUrl).toBeUndefined();
+  expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/custom' }).tracing.tracesUrl).toBe('http://127.0.0.1:4318/custom');
+  expect(loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes' }).tracing.serviceName).toBe('from-attributes');
+});
+
+test('an OTLP header or endpoint that is wrong is refused without echoing it: it may hold the backend\'s key', () => {
+  const headers = errorOf({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer secret-backend-key,broken' });
+  expect(headers).toContain('OTEL_EXPORTER_OTLP_HEADERS: must be key=value pairs');
+  expect(headers).not.toContain('secret-backend-key');
+  const endpoint = errorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318?token=secret-backend-key' });
+  expect(endpoint).toContain('OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL');
+  expect(endpoint).not.toContain('secret-backend-key');
 });
 
 test.each([
@@ -150,6 +207,12 @@ test.each([
   [{ GRAPHQL_INTROSPECTION: 'on' }, 'GRAPHQL_INTROSPECTION: must be true or false'],
   [{ REQUEST_BODY_LIMIT_BYTES: '10' }, 'REQUEST_BODY_LIMIT_BYTES: must be a whole number from 1024'],
   [{ GRAPHQL_MAX_DEPTH: '0' }, 'GRAPHQL_MAX_DEPTH: must be a whole number from 1'],
+  [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER: must be one of always_on, always_off, traceidratio, parentbased_always_on'],
+  [{ OTEL_TRACES_SAMPLER_ARG: '1.5' }, 'OTEL_TRACES_SAMPLER_ARG: must be a ratio from 0 to 1, got "1.5"'],
+  [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL: must be one of http/json'],
+  [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER: must be one of otlp, none'],
+  [{ OTEL_SDK_DISABLED: 'maybe' }, 'OTEL_SDK_DISABLED: must be true or false'],
+  [{ OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: must be a whole number'],
 ])('%j is refused, naming the variable', (env, message) => {
   expect(errorOf(env)).toContain(message);
 });

@@ -1,9 +1,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import cors from 'cors';
 import type { CacheableAnswer, CachedResponse, GraphQLParams, ResponseCache } from '../cache/responseCache';
 import type { Context } from '../context';
 import type { Metrics } from '../metrics';
+import { ATTRIBUTES } from '../tracing/attributes';
+import { inSpan } from '../tracing/spans';
+import type { Tracing } from '../tracing/tracing';
 import { mediaTypeOf, parseJsonBody, readBody } from './body';
 import { JSON_CONTENT_TYPE, sendJson, type Route } from './front';
 import { nameOperation, requestId, requestSummary, type RequestSummary } from './requestLog';
@@ -22,6 +26,7 @@ export interface GraphQLRouteOptions {
   createContext(req: IncomingMessage, cacheable: CacheableAnswer): Promise<Context>;
   /** Headers every GraphQL answer carries (`Vary` on the credential headers, when they are allowed). */
   headers: Record<string, string>;
+  tracing: Tracing;
 }
 
 /** Answers that ask for Apollo's inline trace, for a router's field-level statistics: never served from bytes. */
@@ -40,7 +45,25 @@ const EXPOSED_HEADERS = 'X-Request-Id';
  * the request's log line.
  */
 export function graphqlRoute(options: GraphQLRouteOptions): Route {
-  const { apollo, responseCache, metrics } = options;
+  const { apollo, responseCache, metrics, tracing } = options;
+  const { tracer } = tracing;
+  // With tracing off the route starts no span at all, not even one that records nothing.
+  const lookUp: (key: string) => Promise<CachedResponse | undefined> = tracing.enabled
+    ? (key) =>
+        inSpan(tracer, 'cache lookup', { attributes: { [ATTRIBUTES.cacheLayer]: 'response' } }, async (span) => {
+          const hit = await responseCache.get(key);
+          span.setAttribute(ATTRIBUTES.cacheResult, hit ? 'hit' : 'miss');
+          return hit;
+        })
+    : (key) => responseCache.get(key);
+  /** The request's span, continuing the caller's trace; Apollo's plugin names it after the operation. */
+  const traced = (req: IncomingMessage, res: ServerResponse) =>
+    context.with(tracing.incoming(req.headers), () =>
+      inSpan(tracer, 'GraphQL Operation', { kind: SpanKind.SERVER, attributes: { [ATTRIBUTES.requestId]: requestId(req) } }, async (span) => {
+        await answer(req, res);
+        span.setAttribute(ATTRIBUTES.statusCode, res.statusCode);
+      }),
+    );
   // Any origin may ask, as with the cors package's defaults, which answer preflights; browsers
   // may read the request id, to quote it when something went wrong.
   const preflight = cors({ exposedHeaders: [EXPOSED_HEADERS] });
@@ -52,6 +75,10 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
       res.setHeader('x-request-id', requestId(req));
       return preflight(req, res, () => undefined);
     }
+    return tracing.enabled ? traced(req, res) : answer(req, res);
+  };
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       await serve(req, res);
     } catch (error) {
@@ -59,7 +86,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
       if (!res.headersSent) setAnswerHeaders(req, res);
       throw error;
     }
-  };
+  }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const summary = requestSummary(req);
@@ -72,7 +99,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
 
     const key = mayServeFromCache(req.headers) ? keyOf(method, text, body, search, req.headers) : undefined;
     if (key !== undefined) {
-      const hit = await responseCache.get(key);
+      const hit = await lookUp(key);
       metrics?.cacheLookups.inc({ layer: 'response', result: hit ? 'hit' : 'miss' });
       summary.responseCache = hit ? 'hit' : 'miss';
       if (hit) return sendCached(req, res, hit, summary);
@@ -125,6 +152,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
 
   function sendCached(req: IncomingMessage, res: ServerResponse, hit: CachedResponse, summary: RequestSummary): void {
     nameOperation(summary, hit.operationName);
+    if (tracing.enabled) nameSpan(hit.operationName);
     metrics?.graphqlRequests.inc({ operation: metrics.operationLabel(hit.operationName), outcome: 'success' });
     const headers = ['x-request-id', requestId(req)];
     for (const name in answerHeaders) headers.push(name, answerHeaders[name]!);
@@ -185,4 +213,13 @@ function headerMapOf(headers: IncomingHttpHeaders): HeaderMap {
     if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return map;
+}
+
+/** Only queries are stored: a hit's span is named as the plugin would have named it. */
+function nameSpan(operationName: string | undefined): void {
+  const span = trace.getActiveSpan();
+  if (!span) return;
+  span.updateName(operationName ? `query ${operationName}` : 'query');
+  span.setAttribute(ATTRIBUTES.operationType, 'query');
+  if (operationName) span.setAttribute(ATTRIBUTES.operationName, operationName);
 }

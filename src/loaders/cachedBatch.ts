@@ -1,7 +1,10 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { EntityCache } from '../cache/entityCache';
 import { staleMayStandInFor, type StaleEntities } from '../cache/staleData';
 import type { UpstreamService } from '../errors';
 import type { Metrics } from '../metrics';
+import { ATTRIBUTES } from '../tracing/attributes';
+import { inSpan } from '../tracing/spans';
 import type { CallOptions } from '../transport/http';
 
 /** What a fetch says of one id: the entity, null for "does not exist", or the error that hit it. */
@@ -13,6 +16,7 @@ export interface LoaderRequest {
   /** Where entities served from a stale entry are recorded, for the response to say so. */
   stale: StaleEntities;
   metrics: Metrics;
+  tracer: Tracer;
 }
 
 export interface CachedBatchOptions<V, K extends number | string = number> {
@@ -37,16 +41,33 @@ export interface CachedBatchOptions<V, K extends number | string = number> {
  * When a fetch fails because the upstream does, an entity's stale entry stands in for
  * it, and is recorded so.
  */
-export async function cachedBatch<V, K extends number | string = number>(options: CachedBatchOptions<V, K>): Promise<Array<Outcome<V>>> {
+export function cachedBatch<V, K extends number | string = number>(options: CachedBatchOptions<V, K>): Promise<Array<Outcome<V>>> {
+  const { loader, ids, request } = options;
+  const attributes = { [ATTRIBUTES.loader]: loader, [ATTRIBUTES.service]: options.service, [ATTRIBUTES.batchSize]: ids.length };
+  // One span a batch: its cache lookup and its upstream calls are its children.
+  return inSpan(request.tracer, `batch ${loader}`, { attributes }, (span) => {
+    request.metrics.loaderBatchSize.observe({ loader }, ids.length);
+    return batch(options, (missing) => span.setAttribute(ATTRIBUTES.fetched, missing));
+  });
+}
+
+async function batch<V, K extends number | string>(options: CachedBatchOptions<V, K>, fetching: (count: number) => void): Promise<Array<Outcome<V>>> {
   const { cache, ids, keyFor, service, request } = options;
   const { metrics } = request;
-  metrics.loaderBatchSize.observe({ loader: options.loader }, ids.length);
   const keys = ids.map(keyFor);
-  const cached = await cache.getMany<V>(keys);
-  for (const entry of cached) {
-    metrics.cacheLookups.inc({ layer: 'entity', result: entry === undefined ? 'miss' : entry.fresh ? 'hit' : 'stale' });
-  }
+  const cached = await inSpan(request.tracer, 'cache lookup', { attributes: { [ATTRIBUTES.cacheLayer]: 'entity' } }, async (span) => {
+    const entries = await cache.getMany<V>(keys);
+    const counts = { hit: 0, stale: 0, miss: 0 };
+    for (const entry of entries) {
+      const result = entry === undefined ? 'miss' : entry.fresh ? 'hit' : 'stale';
+      counts[result] += 1;
+      metrics.cacheLookups.inc({ layer: 'entity', result });
+    }
+    span.setAttributes({ [ATTRIBUTES.cacheHits]: counts.hit, [ATTRIBUTES.cacheStale]: counts.stale, [ATTRIBUTES.cacheMisses]: counts.miss });
+    return entries;
+  });
   const missing = ids.filter((_, index) => !cached[index]?.fresh);
+  fetching(missing.length);
   // A fetch that fails as a whole (one call for every id) fails each id, each then free to stand in from its stale copy.
   const fetched =
     missing.length > 0

@@ -12,10 +12,13 @@ import {
   type IRetryBackoffContext,
   type RetryPolicy,
 } from 'cockatiel';
+import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import type { UpstreamPolicyConfig } from '../config';
 import { retryAfterSeconds, UpstreamError, type UpstreamService } from '../errors';
 import type { Logger } from '../logger';
 import { CIRCUIT_STATE, type Metrics } from '../metrics';
+import { ATTRIBUTES } from '../tracing/attributes';
+import { errorCodeOf, failed, inSpan } from '../tracing/spans';
 import type { Release, Throttle } from './throttle';
 
 export interface CallPolicyOptions extends UpstreamPolicyConfig {
@@ -27,6 +30,7 @@ export interface CallPolicyOptions extends UpstreamPolicyConfig {
   throttle: Throttle;
   logger: Logger;
   metrics: Metrics;
+  tracer: Tracer;
 }
 
 /** One attempt: send with this signal, which aborts after `timeoutMs` or at the deadline. */
@@ -121,8 +125,17 @@ export class CallPolicy {
     this.inFlight = bulkhead(options.concurrency, Number.POSITIVE_INFINITY);
   }
 
-  /** Runs one upstream call; `method` names it in metrics (`GET /customers/{id}`, `get.visitors`). */
-  async run<T>(method: string, attempt: Attempt<T>): Promise<T> {
+  /**
+   * Runs one upstream call; `method` names it in metrics and traces (`GET /customers/{id}`,
+   * `get.visitors`). Its span holds one span an attempt, each with its wait for budget.
+   */
+  run<T>(method: string, attempt: Attempt<T>): Promise<T> {
+    const { service, tracer } = this.options;
+    const attributes = { [ATTRIBUTES.service]: service, [ATTRIBUTES.method]: method };
+    return inSpan(tracer, `${service} ${method}`, { attributes }, (span) => this.call(method, attempt, span));
+  }
+
+  private async call<T>(method: string, attempt: Attempt<T>, span: Span): Promise<T> {
     const { deadlineMs } = this.options;
     const deadline = Date.now() + deadlineMs;
     // Timers cleared when the call ends: AbortSignal.timeout() would fire later for every
@@ -132,9 +145,10 @@ export class CallPolicy {
     let waitedAsAsked = false;
 
     try {
-      return await this.retries.execute(async ({ attempt: tries }) => {
+      const result = await this.retries.execute(async ({ attempt: tries }) => {
+        span.setAttribute(ATTRIBUTES.attempts, tries + 1);
         try {
-          return await this.attempt(method, attempt, deadline, deadlineSignal.signal);
+          return await this.attempt(method, attempt, deadline, deadlineSignal.signal, tries + 1);
         } catch (error) {
           // What only this call knows: whether a retry still fits before its deadline, and
           // whether it has already waited once as the upstream asked.
@@ -146,12 +160,16 @@ export class CallPolicy {
           throw error;
         }
       });
+      span.setAttribute(ATTRIBUTES.outcome, 'ok');
+      return result;
     } catch (thrown) {
       const error = thrown instanceof Final ? thrown.error : thrown;
       const final = this.heldBackError(error) ?? error;
-      if (final instanceof UpstreamError && final.heldBack) {
+      const heldBack = final instanceof UpstreamError && final.heldBack;
+      if (heldBack) {
         this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: HELD_BACK_REASON[final.code] ?? final.code });
       }
+      span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(final), [ATTRIBUTES.heldBack]: heldBack });
       throw final;
     } finally {
       clearTimeout(deadlineTimer);
@@ -162,41 +180,65 @@ export class CallPolicy {
    * One try. The breaker comes before the rate limit, so that a call on an open circuit fails
    * without spending budget; the rate limit comes before the concurrency cap.
    */
-  private attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
-    const { service, metrics, throttle } = this.options;
-    return this.breaker.execute(async () => {
-      const waitStarted = performance.now();
-      let release: Release;
+  private attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal, number: number): Promise<T> {
+    const { service, metrics, throttle, tracer } = this.options;
+    const attributes = { [ATTRIBUTES.service]: service, [ATTRIBUTES.method]: method, [ATTRIBUTES.attempt]: number };
+    // The attempt's span is current while it is sent: its traceparent goes upstream with it.
+    return inSpan(tracer, `${service} ${method} #${number}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
       try {
-        release = await throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
-      } finally {
-        metrics.rateLimitWait.observe({ service }, (performance.now() - waitStarted) / 1000);
-      }
-      try {
-        return await this.inFlight.execute(async () => {
-          const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
-          if (timeoutMs <= 0) throw this.deadlinePassed();
-          const sent = performance.now();
-          let outcome = 'ok';
-          try {
-            return await withTimeoutSignal(timeoutMs, deadlineSignal, (signal) => attempt(signal, timeoutMs));
-          } catch (error) {
-            outcome = error instanceof UpstreamError ? error.code : 'UNKNOWN';
-            throw error;
-          } finally {
-            const labels = { service, method, outcome };
-            metrics.upstreamRequests.inc(labels);
-            metrics.upstreamDuration.observe(labels, (performance.now() - sent) / 1000);
-          }
-        }, deadlineSignal);
+        const result = await this.breaker.execute(() => this.send(method, attempt, deadline, deadlineSignal));
+        span.setAttribute(ATTRIBUTES.outcome, 'ok');
+        return result;
       } catch (error) {
-        if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) throttle.holdOff(error.retryAfter);
+        const typed = this.heldBackError(error) ?? error;
+        span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(typed), [ATTRIBUTES.heldBack]: typed instanceof UpstreamError && typed.heldBack });
         throw error;
-      } finally {
-        // After holdOff, so that calls waiting on this one see what its answer told.
-        release();
       }
     });
+  }
+
+  /** Past the breaker: the wait for budget (a span of its own), then the call within the concurrency cap and its timeout. */
+  private async send<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+    const { service, metrics, throttle, tracer } = this.options;
+    const waitStarted = performance.now();
+    const wait = tracer.startSpan('rate limit wait', { attributes: { [ATTRIBUTES.service]: service } });
+    let release: Release;
+    try {
+      release = await throttle.acquire(Math.max(0, Math.min(this.options.maxWaitMs, deadline - Date.now())));
+    } catch (error) {
+      wait.setAttribute(ATTRIBUTES.heldBack, true);
+      failed(wait, error);
+      throw error;
+    } finally {
+      const waitedMs = performance.now() - waitStarted;
+      metrics.rateLimitWait.observe({ service }, waitedMs / 1000);
+      wait.setAttribute(ATTRIBUTES.waitMs, Math.round(waitedMs * 10) / 10);
+      wait.end();
+    }
+    try {
+      return await this.inFlight.execute(async () => {
+        const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
+        if (timeoutMs <= 0) throw this.deadlinePassed();
+        const sent = performance.now();
+        let outcome = 'ok';
+        try {
+          return await withTimeoutSignal(timeoutMs, deadlineSignal, (signal) => attempt(signal, timeoutMs));
+        } catch (error) {
+          outcome = error instanceof UpstreamError ? error.code : 'UNKNOWN';
+          throw error;
+        } finally {
+          const labels = { service, method, outcome };
+          metrics.upstreamRequests.inc(labels);
+          metrics.upstreamDuration.observe(labels, (performance.now() - sent) / 1000);
+        }
+      }, deadlineSignal);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) throttle.holdOff(error.retryAfter);
+      throw error;
+    } finally {
+      // After holdOff, so that calls waiting on this one see what its answer told.
+      release();
+    }
   }
 
   /** Errors of the policy itself, for calls that were never sent, as typed upstream errors. */

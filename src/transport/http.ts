@@ -1,6 +1,9 @@
+import { trace } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header';
 import { UpstreamError, type UpstreamService } from '../errors';
+import { ATTRIBUTES } from '../tracing/attributes';
+import { injectTraceContext } from '../tracing/propagation';
 
 /**
  * The one place that talks HTTP to an upstream: a keep-alive connection pool per upstream,
@@ -60,6 +63,8 @@ export class UpstreamConnection {
       'x-request-id': request.call.requestId,
       ...request.headers,
     };
+    // The current attempt's span, so that the upstream's own logs can be matched to the trace.
+    injectTraceContext(headers);
     let body: string | undefined;
     if (request.body !== undefined) {
       headers['content-type'] = 'application/json; charset=UTF-8';
@@ -75,6 +80,7 @@ export class UpstreamConnection {
         signal: request.signal,
       });
       const text = await response.body.text();
+      trace.getActiveSpan()?.setAttribute(ATTRIBUTES.statusCode, response.statusCode);
       return { status: response.statusCode, headers: response.headers, json: parseJson(text) };
     } catch (error) {
       if (request.signal.aborted) {

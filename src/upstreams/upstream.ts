@@ -1,4 +1,5 @@
 import type { RedisClientType } from '@keyv/redis';
+import type { Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { EntityCache } from '../cache/entityCache';
 import type { Config } from '../config';
@@ -78,6 +79,8 @@ export interface AccountDependencies {
   redis: RedisClientType | undefined;
   logger: Logger;
   metrics: Metrics;
+  /** Starts the spans of its calls. */
+  tracer: Tracer;
 }
 
 /** The loaders one upstream adds to a request's context. */

@@ -18,7 +18,7 @@ export function comagicConcurrency(config: Config): number {
  * What builds one CoMagic account's client from its access token: the points budget its
  * answers report, which is also the throttle of its call policy.
  */
-export function comagicAccounts(config: Config, { connection, logger, metrics }: AccountDependencies) {
+export function comagicAccounts(config: Config, { connection, logger, metrics, tracer }: AccountDependencies) {
   const concurrency = comagicConcurrency(config);
   const pointsRemaining = metrics.accountGauge('comagic', {
     name: 'contact_graph_comagic_points_remaining',
@@ -33,7 +33,7 @@ export function comagicAccounts(config: Config, { connection, logger, metrics }:
       userId: accessToken === config.comagic.accessToken ? config.comagic.userId : undefined,
       connection,
       budget,
-      policy: new CallPolicy({ ...config.upstream, service: 'comagic', account: fingerprint, concurrency, throttle: budget, logger, metrics }),
+      policy: new CallPolicy({ ...config.upstream, service: 'comagic', account: fingerprint, concurrency, throttle: budget, logger, metrics, tracer }),
     });
   };
 }

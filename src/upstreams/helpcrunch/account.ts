@@ -18,7 +18,7 @@ export function helpcrunchConcurrency(config: Config): number {
  * limiter (one for every account, keyed by fingerprint, in Redis when there is one) and
  * the account's own call policy.
  */
-export function helpcrunchAccounts(config: Config, { connection, redis, logger, metrics }: AccountDependencies) {
+export function helpcrunchAccounts(config: Config, { connection, redis, logger, metrics, tracer }: AccountDependencies) {
   const limiter = new RequestRateLimiter({
     service: 'helpcrunch',
     perMinute: config.helpcrunch.rateLimitPerMinute,
@@ -31,6 +31,6 @@ export function helpcrunchAccounts(config: Config, { connection, redis, logger, 
     new HelpCrunchClient({
       apiKey,
       connection,
-      policy: new CallPolicy({ ...config.upstream, service: 'helpcrunch', account: fingerprint, concurrency, throttle: limiter.forAccount(fingerprint), logger, metrics }),
+      policy: new CallPolicy({ ...config.upstream, service: 'helpcrunch', account: fingerprint, concurrency, throttle: limiter.forAccount(fingerprint), logger, metrics, tracer }),
     });
 }
