@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { context, ROOT_CONTEXT, trace, type Attributes, type Context as TraceContext, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ExportResult } from '@opentelemetry/core';
@@ -44,7 +45,14 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
   }
   // One per process; a second server in it finds it set, and shares it.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const exporter = new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers, timeoutMillis: config.timeoutMs });
+  const exporter = new OTLPTraceExporter({
+    url: config.tracesUrl,
+    headers: config.headers,
+    timeoutMillis: config.timeoutMs,
+    // The exporter's own agent factory loads node:http with a dynamic import(), which a CommonJS
+    // test runner refuses; this server instruments no module, so agents made here are as good.
+    httpAgentOptions: (protocol) => (protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true })),
+  });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }),
     sampler: samplerOf(config.sampler, config.samplerRatio),
@@ -77,7 +85,7 @@ function samplerOf(name: SamplerName, ratio: number): Sampler {
 }
 
 /** Sends each span with only the attributes of `ATTRIBUTES`, its events' too. */
-class AllowListedExporter implements SpanExporter {
+export class AllowListedExporter implements SpanExporter {
   constructor(private readonly inner: SpanExporter) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
