@@ -24,6 +24,11 @@ export interface Config extends UpstreamSettings {
   allowCredentialHeaders: boolean;
   /** Whether `/metrics` is served and every GraphQL request counted there. */
   metricsEnabled: boolean;
+  /**
+   * How many replicas share the upstream budgets. While Redis cannot be reached (or without
+   * it), each keeps to its share, so that together they stay within the budget.
+   */
+  replicas: number;
   http: {
     /** Larger request bodies are refused with 413 before they are parsed. */
     bodyLimitBytes: number;
@@ -120,6 +125,7 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   ALLOW_CREDENTIAL_HEADERS: boolean(false),
   METRICS_ENABLED: boolean(true),
+  REPLICAS: integer(1, 1_000, 1),
   REQUEST_BODY_LIMIT_BYTES: integer(1_024, 100 * 1_048_576, 1_048_576),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
   PERSISTED_QUERY_TTL_SECONDS: integer(1, 86_400 * 30, 86_400),
@@ -220,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     allowCredentialHeaders: e.ALLOW_CREDENTIAL_HEADERS,
     metricsEnabled: e.METRICS_ENABLED,
+    replicas: e.REPLICAS,
     http: { bodyLimitBytes: e.REQUEST_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     persistedQueryTtlSeconds: e.PERSISTED_QUERY_TTL_SECONDS,
     graphql: {

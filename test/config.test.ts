@@ -24,6 +24,7 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     logLevel: 'info',
     allowCredentialHeaders: false,
     metricsEnabled: true,
+    replicas: 1,
     http: { bodyLimitBytes: 1_048_576, shutdownTimeoutMs: 10_000 },
     persistedQueryTtlSeconds: 86_400,
     graphql: {
@@ -78,6 +79,7 @@ test('every variable is read', () => {
     LOG_LEVEL: 'debug',
     ALLOW_CREDENTIAL_HEADERS: 'true',
     METRICS_ENABLED: 'false',
+    REPLICAS: '3',
     REQUEST_BODY_LIMIT_BYTES: '65536',
     SHUTDOWN_TIMEOUT_MS: '2500',
     PERSISTED_QUERY_TTL_SECONDS: '600',
@@ -134,6 +136,7 @@ test('every variable is read', () => {
     logLevel: 'debug',
     allowCredentialHeaders: true,
     metricsEnabled: false,
+    replicas: 3,
     http: { bodyLimitBytes: 65_536, shutdownTimeoutMs: 2_500 },
     persistedQueryTtlSeconds: 600,
     graphql: { introspection: true, landingPage: false, maxDepth: 6, maxCost: 900, maxAliases: 3, maxTokens: 400, maxDirectives: 5 },

@@ -10,7 +10,7 @@ import {
   type TestServer,
   type Upstreams,
 } from './support/harness';
-import { lazyRedisServer } from './support/redis';
+import { lazyRedisServer, startRedisServer } from './support/redis';
 
 let nextId = 0;
 const customerId = () => FIRST_GENERATED_CUSTOMER_ID + nextId++;
@@ -127,6 +127,28 @@ describe('HelpCrunch: a budget per account', () => {
     const replicas = [await server(upstreams, env), await server(upstreams, env)];
     await burst(replicas, 30);
     expect(upstreams.helpcrunch.fake.calls).toHaveLength(18);
+  });
+
+  test('with REPLICAS=2 and no Redis, each replica keeps to half the window: together no more than one', async () => {
+    const env = { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0', REPLICAS: '2' };
+    const replicas = [await server(upstreams, env), await server(upstreams, env)];
+    const responses = await burst(replicas, 30);
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(8);
+    expect(rateLimited(responses)).toHaveLength(22);
+  });
+
+  test('while their Redis is down, replicas keep to their share of the budget, and share it again once it is back', async () => {
+    const own = await startRedisServer();
+    try {
+      const env = { CACHE_URL: own.url, CACHE_TIMEOUT_MS: '100', HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0', REPLICAS: '2' };
+      const replicas = [await server(upstreams, env), await server(upstreams, env)];
+      await own.stop();
+      await burst(replicas, 30);
+      // 4 each (9 / 2), not 9 each: the fake never sees more than the window the budget allows.
+      expect(upstreams.helpcrunch.fake.calls).toHaveLength(8);
+    } finally {
+      await own.stop();
+    }
   });
 
   test('unset, HELPCRUNCH_CONCURRENCY lets a whole limiter window (9 for 120 a minute) be in flight at once', async () => {

@@ -18,6 +18,8 @@ export interface RequestRateLimiterOptions {
   redis: RedisClientType | undefined;
   /** A Redis operation slower than this falls back to the in-process budget. */
   redisTimeoutMs: number;
+  /** How many replicas draw from the budget: the in-process budget is each one's share of it. */
+  replicas: number;
   logger: Logger;
 }
 
@@ -49,7 +51,9 @@ export function limiterWindow(perMinute: number): LimiterWindow {
 /**
  * A client-side request budget per account, kept in Redis when one is configured so that
  * every replica draws from the same budget. If Redis fails or is slow, each process falls
- * back to its own in-memory budget of the same size rather than stopping all calls.
+ * back to an in-memory budget of its own rather than stopping all calls: its share of the
+ * window (`REPLICAS`), so that the replicas together still keep within the budget. Without
+ * Redis that share is all there is.
  */
 export class RequestRateLimiter {
   readonly window: LimiterWindow;
@@ -59,7 +63,8 @@ export class RequestRateLimiter {
     this.window = limiterWindow(options.perMinute);
     const { points, seconds: duration } = this.window;
     const keyPrefix = `contact-graph:limit:${options.service}`;
-    const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+    const share = Math.max(1, Math.floor(points / options.replicas));
+    const memory = new RateLimiterMemory({ points: share, duration, keyPrefix });
     this.limiter = options.redis
       ? new RLWrapperTimeouts({
           limiter: new RateLimiterRedis({

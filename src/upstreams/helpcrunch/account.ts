@@ -24,6 +24,7 @@ export function helpcrunchAccounts(config: Config, { connection, redis, logger, 
     perMinute: config.helpcrunch.rateLimitPerMinute,
     redis,
     redisTimeoutMs: config.cache.timeoutMs,
+    replicas: config.replicas,
     logger,
   });
   const concurrency = helpcrunchConcurrency(config);

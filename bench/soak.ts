@@ -1,0 +1,394 @@
+/**
+ * The soak: what the server promises under faults, all at once, under load, for minutes.
+ *
+ *   npm run soak -- [--minutes 5] [--concurrency 8] [--fault-rate 0.15] [--seed 1]
+ *
+ * Two replicas (dist/main.js, production settings) share one real Redis, behind a
+ * round-robin of the client's; the sandbox upstreams answer with faults at random (5xx,
+ * hangs past the timeout, connection resets, 429 with and without Retry-After,
+ * `limit_exceeded`, malformed bodies); Redis is stopped and started twice; and a mixed load
+ * of hot, cold, batched, `_entities`, link and malformed requests runs throughout. Spans go
+ * to an OTLP/HTTP receiver of this script. It reports, and exits with 1 when one of these
+ * does not hold:
+ * - no replica crashed, and none logged an unhandled rejection or exception;
+ * - every answer is data or typed errors (each error with a code), never anything else;
+ * - the HelpCrunch budget was never exceeded at the fake, across both replicas, in any sliding minute;
+ * - no credential in any log line, response, metric or span;
+ * - each replica's RSS grew less than 20% from the end of the warm-up to the end;
+ * - every request, each with its own request id, was answered within the deadline, with its id.
+ * The p99 latency of good answers while faults run is reported.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FakeHttpServer, FakeReply, RecordedCall } from '../src/sandbox/fakeHttpServer';
+import { startCoMagicSandbox } from '../src/upstreams/comagic/sandbox';
+import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
+import { startHelpCrunchSandbox } from '../src/upstreams/helpcrunch/sandbox';
+import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
+import { freePort } from '../test/support/ports';
+import { startRedisServer } from '../test/support/redis';
+
+const { values: args } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '8' },
+    'fault-rate': { type: 'string', default: '0.15' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const MINUTES = Number(args.minutes);
+const CONCURRENCY = Number(args.concurrency);
+const FAULT_RATE = Number(args['fault-rate']);
+if (!(MINUTES > 0 && MINUTES <= 120) || !(CONCURRENCY >= 1 && CONCURRENCY <= 64) || !(FAULT_RATE >= 0 && FAULT_RATE <= 1)) {
+  console.error('usage: npm run soak -- [--minutes 0.1..120] [--concurrency 1..64] [--fault-rate 0..1] [--seed N]');
+  process.exit(2);
+}
+
+const API_KEY = 'soak-helpcrunch-key-5f2c9e';
+const ACCESS_TOKEN = 'soak-comagic-token-1d8b7a';
+const BUDGET_PER_MINUTE = 120;
+const ATTEMPT_TIMEOUT_MS = 1_000;
+const DEADLINE_MS = 3_000;
+/** A request not answered this long after it was sent counts as unanswered. */
+const ANSWER_WITHIN_MS = DEADLINE_MS + 2_000;
+const RUN_MS = MINUTES * 60_000;
+/** RSS is compared from here (a fifth of the run, at least 10 s) to the end: caches fill first. */
+const WARM_UP_MS = Math.max(10_000, RUN_MS / 5);
+const REDIS_DOWN_MS = Math.min(10_000, RUN_MS / 10);
+
+/** A small deterministic random source, so that a run can be repeated with its seed. */
+let state = Number(args.seed) >>> 0 || 1;
+function random(): number {
+  state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+  return state / 2 ** 32;
+}
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+
+interface Sent {
+  kind: string;
+  status: number | 'unanswered';
+  ms: number;
+  /** Data, or typed errors, or a 4xx with typed errors: what a client can act on. */
+  typed: boolean;
+  good: boolean;
+  body: string;
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedisServer();
+  const helpcrunch = await startHelpCrunchSandbox({ accounts: { [API_KEY]: createHelpCrunchDataset() }, rateLimitPerMinute: BUDGET_PER_MINUTE, keptCalls: 100_000 });
+  const comagic = await startCoMagicSandbox({ accounts: { [ACCESS_TOKEN]: createCoMagicDataset() }, minuteLimit: 100_000, dayLimit: 10_000_000, keptCalls: 0 });
+  const receiver = await startReceiver();
+  helpcrunch.fake.intercept = faultsOf(helpcrunchFaults);
+  comagic.fake.intercept = faultsOf(comagicFaults);
+
+  const env = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    HELPCRUNCH_API_URL: helpcrunch.url,
+    HELPCRUNCH_API_KEY: API_KEY,
+    HELPCRUNCH_RATE_LIMIT_PER_MINUTE: String(BUDGET_PER_MINUTE),
+    COMAGIC_API_URL: comagic.url,
+    COMAGIC_ACCESS_TOKEN: ACCESS_TOKEN,
+    CACHE_URL: redis.url,
+    REPLICAS: '2',
+    CACHE_TTL_SECONDS: '20',
+    CACHE_NOT_FOUND_TTL_SECONDS: '5',
+    UPSTREAM_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+    UPSTREAM_DEADLINE_MS: String(DEADLINE_MS),
+    UPSTREAM_MAX_WAIT_MS: '1000',
+    UPSTREAM_BREAKER_HALF_OPEN_MS: '2000',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: '500',
+  };
+  const replicas = await Promise.all(['a', 'b'].map((name) => startReplica(name, env)));
+  console.log(`soak: ${MINUTES} min, 2 replicas on one Redis, ${CONCURRENCY} requests in flight, faults on ${Math.round(FAULT_RATE * 100)}% of upstream calls`);
+
+  const started = Date.now();
+  const sent: Sent[] = [];
+  const rssAtWarmUp: number[] = [];
+  const redisOutages: string[] = [];
+  let next = 0;
+  const warmUp = setTimeout(() => rssAtWarmUp.push(...replicas.map((replica) => rssOf(replica.child))), WARM_UP_MS);
+  const outages = [0.35, 0.7].map((at) =>
+    setTimeout(async () => {
+      await redis.stop();
+      const down = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, REDIS_DOWN_MS));
+      await redis.start();
+      redisOutages.push(`${Math.round((down - started) / 1000)} s for ${Math.round((Date.now() - down) / 1000)} s`);
+    }, RUN_MS * at),
+  );
+
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() - started < RUN_MS) {
+        const replica = replicas[next++ % replicas.length]!;
+        sent.push(await request(replica.url, next));
+      }
+    }),
+  );
+  clearTimeout(warmUp);
+  outages.forEach(clearTimeout);
+  const rssAtEnd = replicas.map((replica) => rssOf(replica.child));
+  const metrics = await Promise.all(replicas.map((replica) => fetch(`${replica.url}/metrics`).then((response) => response.text(), () => '')));
+  const alive = replicas.map((replica) => replica.child.exitCode === null && replica.child.signalCode === null);
+  await Promise.all(replicas.map((replica) => replica.stop()));
+  await receiver.waitForQuiet();
+
+  const secrets = [API_KEY, ACCESS_TOKEN];
+  const everything = [...replicas.flatMap((replica) => replica.output), ...sent.map((one) => one.body), ...metrics, ...receiver.bodies].join('\n');
+  const leaked = secrets.filter((secret) => everything.includes(secret)).length;
+  const crashLines = replicas.flatMap((replica) => replica.output).filter((line) => /unhandled|uncaught/i.test(line));
+  const untyped = sent.filter((one) => one.status !== 'unanswered' && !one.typed);
+  const unanswered = sent.filter((one) => one.status === 'unanswered');
+  const busiestMinute = busiestSlidingMinute(helpcrunch.fake.calls);
+  const rssGrowth = rssAtEnd.map((end, index) => (rssAtWarmUp[index] ? end / rssAtWarmUp[index]! - 1 : NaN));
+  const good = sent.filter((one) => one.good).map((one) => one.ms).sort((a, b) => a - b);
+
+  const checks: Array<[string, boolean, string]> = [
+    ['no replica crashed, none logged an unhandled rejection or exception', alive.every(Boolean) && crashLines.length === 0, `${alive.filter(Boolean).length}/2 alive at the end, ${crashLines.length} such lines`],
+    ['every answer is data or typed errors', untyped.length === 0, `${untyped.length} of ${sent.length - unanswered.length} not${untyped[0] ? `; first: ${untyped[0].kind} ${untyped[0].status} ${untyped[0].body.slice(0, 200)}` : ''}`],
+    [`HelpCrunch budget (${BUDGET_PER_MINUTE} a minute) never exceeded at the fake, both replicas together`, busiestMinute <= BUDGET_PER_MINUTE, `busiest sliding minute: ${busiestMinute} calls`],
+    ['no credential in any log line, response, metric or span', leaked === 0 && receiver.spans > 0, `${leaked} found; searched ${replicas.reduce((n, r) => n + r.output.length, 0)} log lines, ${sent.length} responses, ${metrics.length} scrapes, ${receiver.spans} spans`],
+    ['RSS grew less than 20% after the warm-up, each replica', rssGrowth.every((growth) => growth < 0.2), replicas.map((replica, index) => `${replica.name}: ${rssAtWarmUp[index]} → ${rssAtEnd[index]} MiB (${percent(rssGrowth[index]!)})`).join(', ')],
+    [`every request answered within ${ANSWER_WITHIN_MS} ms, with its request id`, unanswered.length === 0, `${unanswered.length} of ${sent.length} not`],
+  ];
+
+  const byKind = new Map<string, Sent[]>();
+  for (const one of sent) byKind.set(one.kind, [...(byKind.get(one.kind) ?? []), one]);
+  const faultCount = (fake: FakeHttpServer) => fake.callCount;
+  console.log('');
+  console.log(`| check | held | figure |\n|---|---|---|`);
+  for (const [name, held, figure] of checks) console.log(`| ${name} | ${held ? 'yes' : '**NO**'} | ${figure} |`);
+  console.log('');
+  console.log(`| requests | sent | good | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|`);
+  for (const [kind, list] of [...byKind].sort()) {
+    const ms = list.filter((one) => one.good).map((one) => one.ms).sort((a, b) => a - b);
+    console.log(`| ${kind} | ${list.length} | ${ms.length} | ${percentile(ms, 0.5)} | ${percentile(ms, 0.99)} |`);
+  }
+  console.log(`| all | ${sent.length} | ${good.length} | ${percentile(good, 0.5)} | ${percentile(good, 0.99)} |`);
+  console.log('');
+  console.log(`Upstream calls: HelpCrunch ${faultCount(helpcrunch.fake)}, CoMagic ${faultCount(comagic.fake)}; faults injected: ${faults.injected} (${[...faults.byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')}).`);
+  console.log(`Redis stopped and started at ${redisOutages.join(' and ')}.`);
+
+  await Promise.all([helpcrunch.close(), comagic.close(), receiver.close(), redis.stop()]);
+  process.exit(checks.every(([, held]) => held) ? 0 : 1);
+}
+
+// Faults ------------------------------------------------------------------------------------------
+
+const faults = { injected: 0, byKind: new Map<string, number>() };
+
+type Fault = [name: string, reply: (call: RecordedCall) => FakeReply];
+const hang: Fault = ['hang past the timeout', () => ({ hang: true })];
+const reset: Fault = ['connection reset', () => ({ destroy: true })];
+const helpcrunchFaults: Fault[] = [
+  ['500', () => ({ status: 500, body: { errors: [{ code: 'internal_error', message: 'Internal error' }] } })],
+  ['503 html', () => ({ status: 503, body: '<html>Service Unavailable</html>' })],
+  hang,
+  reset,
+  ['429 Retry-After', () => ({ status: 429, headers: { 'retry-after': '1' }, body: { errors: [{ code: 'too_many_requests', message: 'Too many requests' }] } })],
+  ['429', () => ({ status: 429, body: { errors: [{ code: 'too_many_requests', message: 'Too many requests' }] } })],
+  ['malformed body', () => ({ status: 200, body: '{"data": [{"id": ' })],
+];
+const comagicFaults: Fault[] = [
+  ['500', () => ({ status: 500, body: 'Internal Server Error' })],
+  hang,
+  reset,
+  ['limit_exceeded', (call) => ({ body: { jsonrpc: '2.0', id: (call.body as { id?: unknown })?.id ?? null, error: { code: -32029, message: 'Limit per minute has been exceeded', data: { mnemonic: 'limit_exceeded' } } } })],
+  ['malformed body', () => ({ status: 200, body: '{"jsonrpc":"2.0","result":' })],
+];
+
+function faultsOf(list: Fault[]): (call: RecordedCall) => FakeReply | undefined {
+  return (call) => {
+    if (random() >= FAULT_RATE) return undefined;
+    const [name, reply] = pick(list);
+    faults.injected += 1;
+    faults.byKind.set(name, (faults.byKind.get(name) ?? 0) + 1);
+    return reply(call);
+  };
+}
+
+/** The most calls the fake received in any 60 s, the window sliding call by call. */
+function busiestSlidingMinute(calls: readonly RecordedCall[]): number {
+  const times = calls.map((call) => call.at).sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; end < times.length; end += 1) {
+    while (times[end]! - times[start]! >= 60_000) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+// Load --------------------------------------------------------------------------------------------
+
+const customerId = () => FIRST_GENERATED_CUSTOMER_ID + between(0, 400); // past 300: not found
+const personId = () => FIRST_GENERATED_PERSON_ID + between(0, 120); // past 100: not found
+
+const LOAD: Array<[kind: string, weight: number, body: () => string]> = [
+  ['hot', 30, () => graphql(`{ customer(id: "${SEED_CUSTOMER.id}") { id name } person(id: "${SEED_PERSON_ID}") { visitors { id name } } }`)],
+  ['cold', 20, () => graphql('query Cold($id: ID!) { customer(id: $id) { id name email } }', { id: String(customerId()) })],
+  ['batched', 12, () => graphql('query Batch($ids: [ID!]!) { customers(ids: $ids) { id name } }', { ids: Array.from({ length: between(2, 30) }, () => String(customerId())) })],
+  [
+    '_entities',
+    12,
+    () =>
+      graphql('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name } ... on Person { id visitors { id } } } }', {
+        r: [
+          ...Array.from({ length: between(1, 10) }, () => ({ __typename: 'Customer', id: String(customerId()) })),
+          ...Array.from({ length: between(1, 5) }, () => ({ __typename: 'Person', id: String(personId()) })),
+        ],
+      }),
+  ],
+  ['link', 6, () => graphql('query Link($id: ID!) { person(id: $id) { id customers { id } } }', { id: String(personId()) })],
+  ['malformed', 20, () => pick(MALFORMED)()],
+];
+const MALFORMED: Array<() => string> = [
+  () => '{"query": "{ customer(id: \\"1\\") { id } ',
+  () => graphql('{ customer(id: "abc") { id } }'),
+  () => graphql('{ customer(id: "1") { nope } }'),
+  () => graphql('query ($id: ID!) { customer(id: $id) { id } }', { id: 12 }),
+  () => graphql('{ person(id: "1") { visitors { visitors } } }'),
+  () => JSON.stringify({ query: 42 }),
+];
+const TOTAL_WEIGHT = LOAD.reduce((sum, [, weight]) => sum + weight, 0);
+
+function graphql(query: string, variables?: Record<string, unknown>): string {
+  return JSON.stringify({ query, variables });
+}
+
+async function request(url: string, n: number): Promise<Sent> {
+  let roll = random() * TOTAL_WEIGHT;
+  const [kind, , body] = LOAD.find(([, weight]) => (roll -= weight) < 0) ?? LOAD[0]!;
+  const requestId = `soak-${n}`;
+  const begun = performance.now();
+  try {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: body(),
+      signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
+    });
+    const text = await response.text();
+    const ms = Math.round(performance.now() - begun);
+    if (response.headers.get('x-request-id') !== requestId) return { kind, status: response.status, ms, typed: false, good: false, body: `wrong request id: ${text}` };
+    return { kind, status: response.status, ms, ...judged(kind, response.status, text), body: text };
+  } catch {
+    return { kind, status: 'unanswered', ms: Math.round(performance.now() - begun), typed: false, good: false, body: '' };
+  }
+}
+
+/** Typed: JSON with data or with errors that each carry a code. Good: data and no errors, for a request that was not malformed. */
+function judged(kind: string, status: number, text: string): { typed: boolean; good: boolean } {
+  let body: { data?: unknown; errors?: Array<{ extensions?: { code?: unknown } }> };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { typed: false, good: false };
+  }
+  const errors = body.errors ?? [];
+  const codesEach = errors.every((error) => typeof error.extensions?.code === 'string');
+  const typed = status < 500 && codesEach && (body.data !== undefined || errors.length > 0);
+  return { typed, good: typed && kind !== 'malformed' && status === 200 && errors.length === 0 };
+}
+
+// Replicas and the receiver -----------------------------------------------------------------------
+
+interface Replica {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], {
+    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  const collect = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    output.push(...lines.filter(Boolean));
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`replica ${name} exited with ${child.exitCode}:\n${output.join('\n')}`);
+    if (await fetch(`${url}/health`).then((response) => response.ok, () => false)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    name,
+    url,
+    child,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** An OTLP/HTTP receiver: it keeps every export's body, to be searched for credentials. */
+async function startReceiver() {
+  const bodies: string[] = [];
+  let spans = 0;
+  let last = Date.now();
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      bodies.push(text);
+      spans += (text.match(/"spanId"/g) ?? []).length;
+      last = Date.now();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
+    get spans() {
+      return spans;
+    },
+    /** Until no export has come for a second. */
+    async waitForQuiet() {
+      while (Date.now() - last < 1_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function rssOf(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 102.4) / 10;
+}
+
+function percentile(sorted: number[], p: number): number | string {
+  return sorted.length === 0 ? '–' : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+function percent(ratio: number): string {
+  return `${ratio >= 0 ? '+' : ''}${Math.round(ratio * 1000) / 10}%`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
