@@ -27,10 +27,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((started) => started.close()));
 });
 
-/** `count` single-customer queries at once, spread over the given servers in turn. */
-function burst(targets: TestServer[], count: number): Promise<GraphQLResponse[]> {
+/** `count` single-customer queries at once, spread over the given servers in turn; each a customer never asked before. */
+function burst(targets: TestServer[], count: number, id: () => number = customerId): Promise<GraphQLResponse[]> {
   return Promise.all(
-    Array.from({ length: count }, (_, index) => targets[index % targets.length]!.query(`{ customer(id: "${customerId()}") { id } }`)),
+    Array.from({ length: count }, (_, index) => targets[index % targets.length]!.query(`{ customer(id: "${id()}") { id } }`)),
   );
 }
 
@@ -130,24 +130,54 @@ describe('HelpCrunch: a budget per account', () => {
   });
 
   test('with REPLICAS=2 and no Redis, each replica keeps to half the window: together no more than one', async () => {
-    const env = { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0', REPLICAS: '2' };
-    const replicas = [await server(upstreams, env), await server(upstreams, env)];
-    const responses = await burst(replicas, 30);
-    expect(upstreams.helpcrunch.fake.calls).toHaveLength(8);
-    expect(rateLimited(responses)).toHaveLength(22);
+    // Upstreams of its own: the calls of this test do not spend the fakes' minute for the others.
+    const fakes = await startUpstreams();
+    try {
+      const env = { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0', REPLICAS: '2' };
+      const replicas = [await server(fakes, env), await server(fakes, env)];
+      const responses = await burst(replicas, 30);
+      expect(fakes.helpcrunch.fake.calls).toHaveLength(8);
+      expect(rateLimited(responses)).toHaveLength(22);
+    } finally {
+      await Promise.all(servers.splice(0).map((started) => started.close()));
+      await fakes.close();
+    }
   });
 
-  test('while their Redis is down, replicas keep to their share of the budget, and share it again once it is back', async () => {
+  test('while their Redis is down replicas keep to their share, and each change of store pauses one window: never a call too many', async () => {
     const own = await startRedisServer();
+    // Upstreams of its own: the calls of this test do not spend the fakes' minute for the others.
+    const fakes = await startUpstreams();
+    // 1000 a minute is 16 calls a second: 8 a second for each of two replicas while Redis is down.
+    const env = { CACHE_URL: own.url, CACHE_TIMEOUT_MS: '100', HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '1000', UPSTREAM_MAX_WAIT_MS: '0', REPLICAS: '2' };
+    const window = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Ids of no customer, so as not to use up the sandbox's: each is one call all the same (a 404).
+    let unknown = 5_000_000;
+    const sent = async () => {
+      fakes.helpcrunch.fake.resetCalls();
+      await burst(replicas, 40, () => unknown++);
+      return fakes.helpcrunch.fake.calls.length;
+    };
+    const replicas = [await server(fakes, env), await server(fakes, env)];
     try {
-      const env = { CACHE_URL: own.url, CACHE_TIMEOUT_MS: '100', HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0', REPLICAS: '2' };
-      const replicas = [await server(upstreams, env), await server(upstreams, env)];
+      expect(await sent()).toBe(16);
+      await window();
       await own.stop();
-      await burst(replicas, 30);
-      // 4 each (9 / 2), not 9 each: the fake never sees more than the window the budget allows.
-      expect(upstreams.helpcrunch.fake.calls).toHaveLength(8);
+      // Redis may have counted its last window full: the first window in memory sends nothing.
+      expect(await sent()).toBe(0);
+      await window();
+      expect(await sent()).toBe(16);
+      await own.start();
+      await window();
+      // Back on Redis, maybe empty: the windows still running in memory are waited out there.
+      expect(await sent()).toBe(0);
+      await window();
+      expect(await sent()).toBe(16);
+      await window();
+      expect(await sent()).toBe(16);
     } finally {
-      await own.stop();
+      await Promise.all(servers.splice(0).map((started) => started.close()));
+      await Promise.all([own.stop(), fakes.close()]);
     }
   });
 

@@ -1,12 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClientType } from '@keyv/redis';
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  RLWrapperTimeouts,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { withTimeout } from '../cache/withTimeout';
 import type { UpstreamService } from '../errors';
 import type { Logger } from '../logger';
 import { budgetUsedUp, NO_RELEASE, type Release, type Throttle } from './throttle';
@@ -54,31 +49,28 @@ export function limiterWindow(perMinute: number): LimiterWindow {
  * back to an in-memory budget of its own rather than stopping all calls: its share of the
  * window (`REPLICAS`), so that the replicas together still keep within the budget. Without
  * Redis that share is all there is.
+ *
+ * A store taking over never lets a call too many through: when Redis fails, the account's
+ * calls pause here for one window, since Redis may have counted that window full; when Redis
+ * answers again (maybe restarted, empty), the account is blocked there for one window, since
+ * the replicas' windows in memory may still be running. Each change of store costs the
+ * account at most one window of calls, never a sliding minute over its budget.
  */
 export class RequestRateLimiter {
   readonly window: LimiterWindow;
-  private readonly limiter: RateLimiterAbstract;
+  private readonly memory: RateLimiterMemory;
+  private readonly shared: RateLimiterRedis | undefined;
+  /** While Redis fails: the accounts counted in memory since, which Redis must hold back once it answers. */
+  private outage: Set<string> | undefined;
 
   constructor(private readonly options: RequestRateLimiterOptions) {
     this.window = limiterWindow(options.perMinute);
     const { points, seconds: duration } = this.window;
     const keyPrefix = `contact-graph:limit:${options.service}`;
-    const share = Math.max(1, Math.floor(points / options.replicas));
-    const memory = new RateLimiterMemory({ points: share, duration, keyPrefix });
-    this.limiter = options.redis
-      ? new RLWrapperTimeouts({
-          limiter: new RateLimiterRedis({
-            storeClient: options.redis,
-            useRedisPackage: true,
-            rejectIfRedisNotReady: true,
-            points,
-            duration,
-            keyPrefix,
-          }),
-          insuranceLimiter: memory,
-          timeoutMs: options.redisTimeoutMs,
-        })
-      : memory;
+    this.memory = new RateLimiterMemory({ points: Math.max(1, Math.floor(points / options.replicas)), duration, keyPrefix });
+    this.shared = options.redis
+      ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: true, rejectIfRedisNotReady: true, points, duration, keyPrefix })
+      : undefined;
   }
 
   /** The budget of one account, named by a fingerprint of its credential. */
@@ -87,9 +79,55 @@ export class RequestRateLimiter {
       acquire: (maxWaitMs) => this.acquire(account, maxWaitMs),
       holdOff: (retryAfterSeconds) => {
         // Every replica stops for as long as the upstream asked, or one window when it did not say.
-        this.limiter.block(account, retryAfterSeconds ?? this.window.seconds).catch(() => undefined);
+        const seconds = retryAfterSeconds ?? this.window.seconds;
+        this.memory.block(account, seconds).catch(() => undefined);
+        this.shared?.block(account, seconds).catch(() => undefined);
       },
     };
+  }
+
+  /** One call counted in the store that answers; rejects with a RateLimiterRes when the budget is used up. */
+  private async consume(account: string): Promise<void> {
+    const shared = this.shared;
+    if (!shared) {
+      await this.memory.consume(account);
+      return;
+    }
+    try {
+      if (this.outage?.has(account)) await this.takeBack(shared, account);
+      await this.inTime(shared.consume(account));
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw error;
+      await this.fallBack(account, error);
+    }
+  }
+
+  /** Redis failed: this call, and the account's next ones until it answers, count in memory. */
+  private async fallBack(account: string, error: unknown): Promise<void> {
+    if (!this.outage) {
+      this.outage = new Set();
+      this.options.logger.warn({ err: error, upstream: { service: this.options.service } }, 'rate limiter: Redis failed; each replica keeps to its share of the budget');
+    }
+    if (!this.outage.has(account)) {
+      this.outage.add(account);
+      await this.memory.block(account, this.window.seconds);
+    }
+    await this.memory.consume(account);
+  }
+
+  /** Redis answers again: the account waits out there the windows still running in memory. */
+  private async takeBack(shared: RateLimiterRedis, account: string): Promise<void> {
+    await this.inTime(shared.block(account, this.window.seconds));
+    // Calls of the account waiting here at once each block the same window; the first one out ends the outage.
+    this.outage?.delete(account);
+    if (this.outage?.size === 0) {
+      this.outage = undefined;
+      this.options.logger.info({ upstream: { service: this.options.service } }, 'rate limiter: Redis answers again; the budget is shared');
+    }
+  }
+
+  private inTime<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(work, this.options.redisTimeoutMs, 'rate limiter: Redis did not answer in time');
   }
 
   /** Calls are counted as they are sent, so a call's end tells this budget nothing. */
@@ -98,7 +136,7 @@ export class RequestRateLimiter {
     for (;;) {
       let rejection: RateLimiterRes;
       try {
-        await this.limiter.consume(account);
+        await this.consume(account);
         return NO_RELEASE;
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) {
