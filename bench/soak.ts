@@ -143,8 +143,9 @@ async function main(): Promise<void> {
   await receiver.waitForQuiet();
 
   const secrets = [API_KEY, ACCESS_TOKEN];
-  const everything = [...replicas.flatMap((replica) => replica.output), ...sent.map((one) => one.body), ...metrics, ...receiver.bodies].join('\n');
-  const leaked = secrets.filter((secret) => everything.includes(secret)).length;
+  // Searched piece by piece: all of it at once is more text than one string may hold.
+  const pieces = [...replicas.flatMap((replica) => replica.output), ...sent.map((one) => one.body), ...metrics, ...receiver.bodies];
+  const leaked = pieces.filter((piece) => secrets.some((secret) => piece.includes(secret))).length;
   const crashLines = replicas.flatMap((replica) => replica.output).filter((line) => /unhandled|uncaught/i.test(line));
   const untyped = sent.filter((one) => one.status !== 'unanswered' && !one.typed);
   const unanswered = sent.filter((one) => one.status === 'unanswered');

@@ -192,7 +192,8 @@ describe('HelpCrunch: a budget per account', () => {
   });
 
   test('a 429 with a Retry-After that fits the wait budget is retried once after it', async () => {
-    const replica = await server(upstreams);
+    // 1000 a minute is a window of 1 s: the Retry-After is the longer of the two.
+    const replica = await server(upstreams, { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '1000' });
     const id = customerId();
     let answered = 0;
     upstreams.helpcrunch.fake.intercept = () =>
@@ -203,6 +204,20 @@ describe('HelpCrunch: a budget per account', () => {
     const [first, second] = upstreams.helpcrunch.fake.calls;
     expect(upstreams.helpcrunch.fake.calls).toHaveLength(2);
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  test('a Retry-After shorter than the window holds the account to the end of it: the calls counted in it are not forgotten', async () => {
+    // 9 calls every 5 s; one is spent, then HelpCrunch asks for 1 s.
+    const replica = await server(upstreams, { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '120', UPSTREAM_MAX_WAIT_MS: '0' });
+    upstreams.helpcrunch.fake.intercept = () => ({ status: 429, headers: { 'retry-after': '1' }, body: { errors: [{ code: 'too_many_requests', message: 'limit' }] } });
+    expect((await replica.query(`{ customer(id: "${customerId()}") { id } }`)).body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    upstreams.helpcrunch.fake.intercept = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    upstreams.helpcrunch.fake.resetCalls();
+    const responses = await burst([replica], 9);
+    // A block of 1 s would have opened a new window of 9: the whole window is waited out instead.
+    expect(upstreams.helpcrunch.fake.calls).toHaveLength(0);
+    expect(rateLimited(responses)).toHaveLength(9);
   });
 
   test('a 429 with a longer Retry-After fails as RATE_LIMITED and holds the account back for that long', async () => {

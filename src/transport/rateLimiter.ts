@@ -78,8 +78,10 @@ export class RequestRateLimiter {
     return {
       acquire: (maxWaitMs) => this.acquire(account, maxWaitMs),
       holdOff: (retryAfterSeconds) => {
-        // Every replica stops for as long as the upstream asked, or one window when it did not say.
-        const seconds = retryAfterSeconds ?? this.window.seconds;
+        // Every replica stops for as long as the upstream asked, and at least one window: a block
+        // starts a new window, so one shorter than what is left of this window would forget the
+        // calls already counted in it, and let a window's worth more through.
+        const seconds = Math.max(retryAfterSeconds ?? 0, this.window.seconds);
         this.memory.block(account, seconds).catch(() => undefined);
         this.shared?.block(account, seconds).catch(() => undefined);
       },
