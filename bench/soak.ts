@@ -116,8 +116,14 @@ async function main(): Promise<void> {
   let next = 0;
   // RSS every 2 s: one reading is wherever the collector's sawtooth is, the median of several is not.
   const rss: number[][] = replicas.map(() => []);
+  // The heap in use too, from each replica's metrics: RSS that grows while it does not is the allocator's, not a leak.
+  const heap: number[][] = replicas.map(() => []);
   const sampling = setInterval(() => {
-    if (Date.now() - started >= WARM_UP_MS) replicas.forEach((replica, index) => rss[index]!.push(rssOf(replica.child)));
+    if (Date.now() - started < WARM_UP_MS) return;
+    replicas.forEach((replica, index) => {
+      rss[index]!.push(rssOf(replica.child));
+      void heapUsedOf(replica.url).then((mib) => mib !== undefined && heap[index]!.push(mib));
+    });
   }, 2_000);
   const outages = [0.35, 0.7].map((at) =>
     setTimeout(async () => {
@@ -143,6 +149,7 @@ async function main(): Promise<void> {
   const fifth = (list: number[]) => Math.max(1, Math.floor(list.length / 5));
   const rssAtWarmUp = rss.map((list) => median(list.slice(0, fifth(list))));
   const rssAtEnd = rss.map((list) => median(list.slice(-fifth(list))));
+  const heapTrend = heap.map((list) => `${median(list.slice(0, fifth(list)))} → ${median(list.slice(-fifth(list)))} MiB`);
   const metrics = await Promise.all(replicas.map((replica) => fetch(`${replica.url}/metrics`).then((response) => response.text(), () => '')));
   const alive = replicas.map((replica) => replica.child.exitCode === null && replica.child.signalCode === null);
   await Promise.all(replicas.map((replica) => replica.stop()));
@@ -183,6 +190,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Upstream calls: HelpCrunch ${helpcrunch.fake.callCount}, CoMagic ${comagic.fake.callCount}; faults injected: ${faults.injected} (${[...faults.byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')}).`);
   console.log(`Redis stopped and started at ${redisOutages.join(' and ')}.`);
+  console.log(`Heap in use after the warm-up, as the RSS above: ${replicas.map((replica, index) => `${replica.name} ${heapTrend[index]}`).join(', ')}.`);
 
   await Promise.all([helpcrunch.close(), comagic.close(), receiver.close(), redis.stop()]);
   process.exit(checks.every(([, held]) => held) ? 0 : 1);
@@ -384,6 +392,12 @@ async function startReceiver() {
 function rssOf(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 102.4) / 10;
+}
+
+async function heapUsedOf(url: string): Promise<number | undefined> {
+  const text = await fetch(`${url}/metrics`).then((response) => response.text(), () => '');
+  const bytes = Number(/^contact_graph_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]);
+  return Number.isFinite(bytes) ? Math.round(bytes / 104_857.6) / 10 : undefined;
 }
 
 function median(values: number[]): number {

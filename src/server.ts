@@ -166,12 +166,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url,
     async close() {
       stopping = true;
-      await apollo.stop();
-      // Writes behind the last answers land before the store closes.
-      await Promise.all([entityCache.settled(), responseCache.settled()]);
-      await Promise.all([store.close(), services.close(), upstreams.close()]);
-      // The last requests' spans go out before the process may end.
-      await tracing.shutdown();
+      try {
+        await apollo.stop();
+        // Writes behind the last answers land before the store closes.
+        await Promise.all([entityCache.settled(), responseCache.settled()]);
+        await Promise.all([store.close(), services.close(), upstreams.close()]);
+      } finally {
+        // The last requests' spans go out (within a bound) before the process may end.
+        await tracing.shutdown();
+      }
     },
   };
 }

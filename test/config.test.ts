@@ -44,6 +44,8 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
       tracesUrl: undefined,
       headers: {},
       timeoutMs: 10_000,
+      compression: 'none',
+      tls: {},
       serviceName: 'contact-graph',
       resourceAttributes: {},
       sampler: 'parentbased_always_on',
@@ -117,6 +119,8 @@ test('every variable is read', () => {
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
     OTEL_EXPORTER_OTLP_HEADERS: 'x-team=contacts,authorization=Bearer%20backend-key',
     OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-team=graph',
+    OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: __filename,
     OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
     OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2000',
     OTEL_SERVICE_NAME: 'contacts-subgraph',
@@ -155,6 +159,8 @@ test('every variable is read', () => {
       tracesUrl: 'http://collector:4318/v1/traces',
       headers: { 'x-team': 'graph', authorization: 'Bearer backend-key' },
       timeoutMs: 2_000,
+      compression: 'gzip',
+      tls: { ca: readFileSync(__filename) },
       serviceName: 'contacts-subgraph',
       resourceAttributes: { 'deployment.environment': 'prod', 'service.namespace': 'crm' },
       sampler: 'parentbased_traceidratio',
@@ -216,6 +222,8 @@ test.each([
   [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER: must be one of otlp, none'],
   [{ OTEL_SDK_DISABLED: 'maybe' }, 'OTEL_SDK_DISABLED: must be true or false'],
   [{ OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: must be a whole number'],
+  [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }, 'OTEL_EXPORTER_OTLP_COMPRESSION: must be one of none, gzip'],
+  [{ OTEL_EXPORTER_OTLP_CLIENT_KEY: '/no/such/key.pem' }, 'OTEL_EXPORTER_OTLP_CLIENT_KEY: must name a readable PEM file, got "/no/such/key.pem"'],
 ])('%j is refused, naming the variable', (env, message) => {
   expect(errorOf(env)).toContain(message);
 });

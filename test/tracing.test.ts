@@ -3,7 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { AllowListedExporter } from '../src/tracing/tracing';
 import { FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
-import { COMAGIC_TOKEN, HELPCRUNCH_KEY, startUpstreams, withTestServer, type Upstreams } from './support/harness';
+import { COMAGIC_TOKEN, HELPCRUNCH_KEY, startUpstreams, type Upstreams } from './support/harness';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlpReceiver';
 import { startServerProcess, type ServerProcess } from './support/serverProcess';
 
@@ -96,6 +96,21 @@ test('a request that came with a traceparent is one trace: the operation under t
     expect(upstreams.comagic.fake.calls[0]!.headers.traceparent).toBe(`00-${CALLER_TRACE}-${rpc.spanId}-01`);
   }));
 
+test('a call queued behind another request\'s, one in flight at a time, keeps its own trace: its span, its traceparent', () =>
+  traced({ HELPCRUNCH_CONCURRENCY: '1' }, async (server) => {
+    upstreams.helpcrunch.fake.latencyMs = 100;
+    const traces = ['44444444444444444444444444444444', '55555555555555555555555555555555', '66666666666666666666666666666666'];
+    const ids = traces.map((_, index) => FIRST_GENERATED_CUSTOMER_ID + 70 + index);
+    await Promise.all(traces.map((trace, index) => server.query(`query Queued { customer(id: "${ids[index]}") { id } }`, undefined, { traceparent: traceparent(trace) })));
+    for (const [index, trace] of traces.entries()) {
+      const spans = await traceOf(trace, 'query Queued');
+      const attempt = one(spans, 'helpcrunch GET /customers/{id} #1');
+      expect(attempt.attributes['http.response.status_code']).toBe(200);
+      const sent = upstreams.helpcrunch.fake.calls.find((call) => call.path === `/v1/customers/${ids[index]}`)!;
+      expect(sent.headers.traceparent).toBe(`00-${trace}-${attempt.spanId}-01`);
+    }
+  }));
+
 test('a retried call is one call span with an attempt span each: the failure, then the answer', () =>
   traced({}, async (server) => {
     let failures = 0;
@@ -159,7 +174,8 @@ test('Apollo\'s inline trace (ftv1) still answers a router that asks for it, wit
   }));
 
 test('with tracing off nothing is exported, and no traceparent goes upstream', () =>
-  withTestServer(upstreams, {}, async (server) => {
+  // The endpoint is set: only OTEL_SDK_DISABLED turns tracing off.
+  traced({ OTEL_SDK_DISABLED: 'true' }, async (server) => {
     await server.query(`{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID + 50}") { id } }`, undefined, { traceparent: traceparent('33333333333333333333333333333333') });
     expect(upstreams.helpcrunch.fake.calls.at(-1)!.headers.traceparent).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 100));

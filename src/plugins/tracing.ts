@@ -4,6 +4,9 @@ import type { Context } from '../context';
 import { ATTRIBUTES } from '../tracing/attributes';
 import { operationNameOf } from './operationName';
 
+/** A GraphQL name of at most 100 characters. */
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+
 /**
  * Names the request's span after its operation, as OpenTelemetry's GraphQL conventions
  * do (`query PersonCard`), and records the codes of the errors it answered with. The span
@@ -25,8 +28,9 @@ export function tracingPlugin(): ApolloServerPlugin<Context> {
           const { response } = requestContext;
           // An operation refused before it resolved (parsing, validation) is named as the client named it.
           if (!requestContext.operation) {
+            // As the client wrote it: only a GraphQL name, and not a long one, goes into the span.
             const name = operationNameOf(requestContext);
-            if (name) span.setAttribute(ATTRIBUTES.operationName, name);
+            if (name && GRAPHQL_NAME.test(name)) span.setAttribute(ATTRIBUTES.operationName, name);
           }
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           if (!errors?.length) return;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { boolean, integer, optionalString } from '../envValues';
 
@@ -59,6 +60,21 @@ function safeDecode(text: string): string | undefined {
   }
 }
 
+/** A PEM file, read at start-up: one that cannot be read stops the server, naming the variable. */
+const pemFile = z
+  .string()
+  .trim()
+  .optional()
+  .transform((path, ctx) => {
+    if (path === undefined || path === '') return undefined;
+    try {
+      return readFileSync(path);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must name a readable PEM file, got "${path}"` });
+      return z.NEVER;
+    }
+  });
+
 function oneOf<const T extends readonly string[]>(values: T, fallback: T[number]) {
   return z
     .string()
@@ -79,6 +95,15 @@ export const tracingEnv = {
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(['http/json'], 'http/json'),
   OTEL_EXPORTER_OTLP_HEADERS: keyValueList,
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList,
+  OTEL_EXPORTER_OTLP_COMPRESSION: oneOf(['none', 'gzip'], 'none'),
+  OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: oneOf(['none', 'gzip', ''], ''),
+  // A private CA for the collector, and a client certificate for mutual TLS.
+  OTEL_EXPORTER_OTLP_CERTIFICATE: pemFile,
+  OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: pemFile,
+  OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: pemFile,
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: pemFile,
+  OTEL_EXPORTER_OTLP_CLIENT_KEY: pemFile,
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: pemFile,
   OTEL_EXPORTER_OTLP_TIMEOUT: integer(1, 600_000, 10_000),
   OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: integer(1, 600_000, undefined),
   OTEL_SERVICE_NAME: optionalString,
@@ -109,6 +134,9 @@ export interface TracingConfig {
   /** Sent with every export; may hold the backend's key, so never logged. */
   headers: Record<string, string>;
   timeoutMs: number;
+  compression: 'none' | 'gzip';
+  /** For an https collector: its CA, and this server's certificate and key for mutual TLS. */
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   serviceName: string;
   resourceAttributes: Record<string, string>;
   sampler: SamplerName;
@@ -126,6 +154,12 @@ export function tracingConfig(e: z.output<z.ZodObject<typeof tracingEnv>>): Trac
     tracesUrl: off ? undefined : (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? tracesUrlBelow(e.OTEL_EXPORTER_OTLP_ENDPOINT)),
     headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
     timeoutMs: e.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? e.OTEL_EXPORTER_OTLP_TIMEOUT,
+    compression: e.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION || e.OTEL_EXPORTER_OTLP_COMPRESSION,
+    tls: definedOnly({
+      ca: e.OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE ?? e.OTEL_EXPORTER_OTLP_CERTIFICATE,
+      cert: e.OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE ?? e.OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+      key: e.OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY ?? e.OTEL_EXPORTER_OTLP_CLIENT_KEY,
+    }),
     serviceName: e.OTEL_SERVICE_NAME ?? e.OTEL_RESOURCE_ATTRIBUTES['service.name'] ?? DEFAULT_SERVICE_NAME,
     resourceAttributes: e.OTEL_RESOURCE_ATTRIBUTES,
     sampler: e.OTEL_TRACES_SAMPLER,
@@ -137,6 +171,10 @@ export function tracingConfig(e: z.output<z.ZodObject<typeof tracingEnv>>): Trac
       maxExportBatchSize: Math.min(e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, e.OTEL_BSP_MAX_QUEUE_SIZE),
     },
   };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 }
 
 /** The specification's rule: the signal's path is appended to the base endpoint. */

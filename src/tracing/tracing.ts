@@ -2,7 +2,7 @@ import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { context, ROOT_CONTEXT, trace, type Attributes, type Context as TraceContext, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -16,6 +16,7 @@ import {
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
+import { withTimeout } from '../cache/withTimeout';
 import type { Logger } from '../logger';
 import { ALLOWED_ATTRIBUTES } from './attributes';
 import type { SamplerName, TracingConfig } from './config';
@@ -33,6 +34,12 @@ export interface Tracing {
 }
 
 const TRACER_NAME = 'contact-graph';
+type ExporterCompression = NonNullable<NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression']>;
+/** A client-given value (an operation name) is cut at this length. */
+const ATTRIBUTE_VALUE_LIMIT = 256;
+/** The longest the last spans may take to go out at shutdown. */
+const SHUTDOWN_EXPORT_MS = 2_000;
+let contextManagerSet = false;
 
 /**
  * Tracing as configured: off (a tracer that records nothing, and no context carried)
@@ -43,27 +50,33 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
   if (config.tracesUrl === undefined) {
     return { tracer: trace.getTracer(TRACER_NAME), enabled: false, incoming: () => ROOT_CONTEXT, shutdown: async () => undefined };
   }
-  // One per process; a second server in it finds it set, and shares it.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // One per process: a second server in it shares the first one's.
+  contextManagerSet ||= context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const exporter = new OTLPTraceExporter({
     url: config.tracesUrl,
     headers: config.headers,
     timeoutMillis: config.timeoutMs,
+    // The SDK's enum has these very values, 'none' and 'gzip'; it lives in a package of its own.
+    compression: config.compression as ExporterCompression,
     // The exporter's own agent factory loads node:http with a dynamic import(), which a CommonJS
     // test runner refuses; this server instruments no module, so agents made here are as good.
-    httpAgentOptions: (protocol) => (protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true })),
+    httpAgentOptions: (protocol) => (protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true, ...config.tls })),
   });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }),
     sampler: samplerOf(config.sampler, config.samplerRatio),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new AllowListedExporter(exporter), ...config.batch })],
+    spanLimits: { attributeValueLengthLimit: ATTRIBUTE_VALUE_LIMIT },
+    spanProcessors: [new BatchSpanProcessor({ exporter: new AllowListedExporter(exporter, logger), ...config.batch })],
   });
   logger.info({ tracing: { sampler: config.sampler, ratio: config.samplerRatio, serviceName: config.serviceName } }, 'tracing: spans are exported over OTLP/HTTP');
   return {
     tracer: provider.getTracer(TRACER_NAME),
     enabled: true,
     incoming: incomingTraceContext,
-    shutdown: () => provider.shutdown(),
+    // Bounded: a collector that does not answer must not hold the process past its shutdown.
+    shutdown: () => withTimeout(provider.shutdown(), SHUTDOWN_EXPORT_MS, 'traces: the last spans did not go out in time').catch((error: unknown) => {
+      logger.warn({ err: error }, 'traces: the last spans were not all exported');
+    }),
   };
 }
 
@@ -86,10 +99,26 @@ function samplerOf(name: SamplerName, ratio: number): Sampler {
 
 /** Sends each span with only the attributes of `ATTRIBUTES`, its events' too. */
 export class AllowListedExporter implements SpanExporter {
-  constructor(private readonly inner: SpanExporter) {}
+  /** Whether the last export failed: a failing collector is logged once, and its recovery once. */
+  private failing = false;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly logger?: Logger,
+  ) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(spans.map(allowListed), done);
+    this.inner.export(spans.map(allowListed), (result) => {
+      const failed = result.code !== ExportResultCode.SUCCESS;
+      if (failed !== this.failing) {
+        this.failing = failed;
+        // The error's class and code only: its message may hold the collector's URL, and the URL a key.
+        const error = result.error as (Error & { code?: unknown }) | undefined;
+        if (failed) this.logger?.warn({ exportError: { type: error?.name, code: error?.code } }, 'traces: exporting spans failed; they are dropped until it succeeds');
+        else this.logger?.info('traces: exporting spans works again');
+      }
+      done(result);
+    });
   }
 
   shutdown(): Promise<void> {

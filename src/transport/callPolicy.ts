@@ -12,7 +12,7 @@ import {
   type IRetryBackoffContext,
   type RetryPolicy,
 } from 'cockatiel';
-import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import type { UpstreamPolicyConfig } from '../config';
 import { retryAfterSeconds, UpstreamError, type UpstreamService } from '../errors';
 import type { Logger } from '../logger';
@@ -215,8 +215,11 @@ export class CallPolicy {
       wait.setAttribute(ATTRIBUTES.waitMs, Math.round(waitedMs * 10) / 10);
       wait.end();
     }
+    // The bulkhead starts a queued call from the call that frees its place, in that call's
+    // context: the attempt's own context is carried across, so that its span and traceparent are its own.
+    const attemptContext = context.active();
     try {
-      return await this.inFlight.execute(async () => {
+      return await this.inFlight.execute(() => context.with(attemptContext, async () => {
         const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
         if (timeoutMs <= 0) throw this.deadlinePassed();
         const sent = performance.now();
@@ -231,7 +234,7 @@ export class CallPolicy {
           metrics.upstreamRequests.inc(labels);
           metrics.upstreamDuration.observe(labels, (performance.now() - sent) / 1000);
         }
-      }, deadlineSignal);
+      }), deadlineSignal);
     } catch (error) {
       if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) throttle.holdOff(error.retryAfter);
       throw error;
