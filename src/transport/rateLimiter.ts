@@ -60,14 +60,21 @@ export class RequestRateLimiter {
   readonly window: LimiterWindow;
   private readonly memory: RateLimiterMemory;
   private readonly shared: RateLimiterRedis | undefined;
-  /** While Redis fails: the accounts counted in memory since, which Redis must hold back once it answers. */
-  private outage: Set<string> | undefined;
+  /**
+   * While Redis fails: each account counted in memory since, with when it last was, which Redis
+   * must hold back once it answers (for as long as that window may still run).
+   */
+  private outage: Map<string, number> | undefined;
 
   constructor(private readonly options: RequestRateLimiterOptions) {
     this.window = limiterWindow(options.perMinute);
     const { points, seconds: duration } = this.window;
     const keyPrefix = `contact-graph:limit:${options.service}`;
-    this.memory = new RateLimiterMemory({ points: Math.max(1, Math.floor(points / options.replicas)), duration, keyPrefix });
+    // Each replica's share of a window; with more replicas than points, one call in as many windows as it takes.
+    const share = Math.floor(points / options.replicas);
+    this.memory = new RateLimiterMemory(
+      share >= 1 ? { points: share, duration, keyPrefix } : { points: 1, duration: Math.ceil((duration * options.replicas) / points), keyPrefix },
+    );
     this.shared = options.redis
       ? new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: true, rejectIfRedisNotReady: true, points, duration, keyPrefix })
       : undefined;
@@ -82,8 +89,8 @@ export class RequestRateLimiter {
         // starts a new window, so one shorter than what is left of this window would forget the
         // calls already counted in it, and let a window's worth more through.
         const seconds = Math.max(retryAfterSeconds ?? 0, this.window.seconds);
-        this.memory.block(account, seconds).catch(() => undefined);
-        this.shared?.block(account, seconds).catch(() => undefined);
+        blockAtLeast(this.memory, account, seconds).catch(() => undefined);
+        if (this.shared) blockAtLeast(this.shared, account, seconds).catch(() => undefined);
       },
     };
   }
@@ -96,7 +103,7 @@ export class RequestRateLimiter {
       return;
     }
     try {
-      if (this.outage?.has(account)) await this.takeBack(shared, account);
+      if (this.outage) await this.takeBack(shared, account);
       await this.inTime(shared.consume(account));
     } catch (error) {
       if (error instanceof RateLimiterRes) throw error;
@@ -107,22 +114,29 @@ export class RequestRateLimiter {
   /** Redis failed: this call, and the account's next ones until it answers, count in memory. */
   private async fallBack(account: string, error: unknown): Promise<void> {
     if (!this.outage) {
-      this.outage = new Set();
+      this.outage = new Map();
       this.options.logger.warn({ err: error, upstream: { service: this.options.service } }, 'rate limiter: Redis failed; each replica keeps to its share of the budget');
     }
-    if (!this.outage.has(account)) {
-      this.outage.add(account);
-      await this.memory.block(account, this.window.seconds);
-    }
+    if (!this.outage.has(account)) await blockAtLeast(this.memory, account, this.window.seconds);
+    this.outage.set(account, Date.now());
     await this.memory.consume(account);
   }
 
-  /** Redis answers again: the account waits out there the windows still running in memory. */
+  /**
+   * Redis may answer again: an account counted in memory within the last window waits out
+   * there what may still run of that window. Accounts whose last call in memory is older are
+   * forgotten, and once none is left the outage is over.
+   */
   private async takeBack(shared: RateLimiterRedis, account: string): Promise<void> {
-    await this.inTime(shared.block(account, this.window.seconds));
-    // Calls of the account waiting here at once each block the same window; the first one out ends the outage.
-    this.outage?.delete(account);
-    if (this.outage?.size === 0) {
+    const outage = this.outage!;
+    const windowMs = this.window.seconds * 1000;
+    const last = outage.get(account);
+    if (last !== undefined && Date.now() - last < windowMs) await this.inTime(blockAtLeast(shared, account, this.window.seconds));
+    else await this.inTime(shared.get(account));
+    // Calls of the account waiting here at once each block the same window; the first one out clears it.
+    outage.delete(account);
+    for (const [other, at] of outage) if (Date.now() - at >= windowMs) outage.delete(other);
+    if (this.outage === outage && outage.size === 0) {
       this.outage = undefined;
       this.options.logger.info({ upstream: { service: this.options.service } }, 'rate limiter: Redis answers again; the budget is shared');
     }
@@ -157,4 +171,11 @@ export class RequestRateLimiter {
       await sleep(waitMs + Math.random() * 20);
     }
   }
+}
+
+/** Blocks `account` for `seconds`, or for longer when it already is: a block never shortens another. */
+async function blockAtLeast(limiter: RateLimiterMemory | RateLimiterRedis, account: string, seconds: number): Promise<void> {
+  const current = await limiter.get(account);
+  const blockedMs = current && current.remainingPoints <= 0 && current.consumedPoints > limiter.points ? current.msBeforeNext : 0;
+  await limiter.block(account, Math.max(seconds, blockedMs / 1000));
 }
