@@ -51,7 +51,11 @@ export async function startServerProcess(upstreams: Upstreams, env: Record<strin
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output.join('\n')}`);
     const healthy = await fetch(`${url}/health`).then((response) => response.ok, () => false);
     if (healthy) break;
-    if (Date.now() > until) throw new Error(`the server did not start:\n${output.join('\n')}`);
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`the server did not start:\n${output.join('\n')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
