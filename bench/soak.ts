@@ -14,7 +14,7 @@
  * - every answer is data or typed errors (each error with a code), never anything else;
  * - the HelpCrunch budget was never exceeded at the fake, across both replicas, in any sliding minute;
  * - no credential in any log line, response, metric or span;
- * - each replica's RSS grew less than 20% from the end of the warm-up to the end;
+ * - each replica's RSS grew less than 20% from the end of the warm-up to the end (judged on runs of 5 minutes or more);
  * - every request, each with its own request id, was answered within the deadline, with its id.
  * The p99 latency of good answers while faults run is reported.
  */
@@ -63,6 +63,12 @@ const RUN_MS = MINUTES * 60_000;
 /** RSS is compared from here (a fifth of the run, at least 10 s) to the end: caches fill first. */
 const WARM_UP_MS = Math.max(10_000, RUN_MS / 5);
 const REDIS_DOWN_MS = Math.min(10_000, RUN_MS / 10);
+/**
+ * RSS growth is judged on runs this long or longer: in a shorter one the readings after the
+ * warm-up are too few, and too early, to tell a heap that grows from one that breathes.
+ */
+const RSS_JUDGED_FROM_MS = 5 * 60_000;
+const rssJudged = RUN_MS >= RSS_JUDGED_FROM_MS;
 
 /** A small deterministic random source, so that a run can be repeated with its seed. */
 let state = Number(args.seed) >>> 0 || 1;
@@ -201,7 +207,9 @@ async function main(): Promise<boolean> {
       searched.leaks === 0 && receiver.spans > 0,
       `${searched.leaks} found; searched ${searched.logLines} log lines, ${searched.responses} responses, ${searched.scrapes} scrapes, ${receiver.spans} spans in ${searched.exports} exports`,
     ],
-    ['RSS grew less than 20% after the warm-up, each replica (median of the first and of the last fifth of readings every 2 s)', rssGrowth.every((growth) => growth < 0.2), replicas.map((replica, index) => `${replica.name}: ${rssAtWarmUp[index]} → ${rssAtEnd[index]} MiB (${percent(rssGrowth[index]!)})`).join(', ')],
+    [
+      `RSS grew less than 20% after the warm-up, each replica (median of the first and of the last fifth of readings every 2 s${rssJudged ? '' : '; reported, judged on runs of 5 minutes or more'})`,
+      !rssJudged || rssGrowth.every((growth) => growth < 0.2), replicas.map((replica, index) => `${replica.name}: ${rssAtWarmUp[index]} → ${rssAtEnd[index]} MiB (${percent(rssGrowth[index]!)})`).join(', ')],
     [`every request answered within ${ANSWER_WITHIN_MS} ms, with its own request id`, unanswered.length === 0 && strangers.length === 0, `${unanswered.length} of ${sent.length} not answered, ${strangers.length} with another id`],
   ];
 
@@ -209,7 +217,7 @@ async function main(): Promise<boolean> {
   for (const one of sent) byKind.set(one.kind, [...(byKind.get(one.kind) ?? []), one]);
   console.log('');
   console.log(`| check | held | figure |\n|---|---|---|`);
-  for (const [name, held, figure] of checks) console.log(`| ${name} | ${held ? 'yes' : '**NO**'} | ${figure} |`);
+  for (const [name, held, figure] of checks) console.log(`| ${name} | ${held ? (name.endsWith('or more)') ? 'not judged' : 'yes') : '**NO**'} | ${figure} |`);
   console.log('');
   console.log(`| requests | sent | good | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|`);
   for (const [kind, list] of [...byKind].sort()) {
