@@ -68,9 +68,9 @@ export interface TestServer extends RunningServer {
   logs: string[];
 }
 
-/** Starts the real server (HTTP included) against the given upstreams with test settings. */
-export async function startTestServer(upstreams: Upstreams, env: Record<string, string> = {}): Promise<TestServer> {
-  const config = loadConfig({
+/** The test settings: these upstreams, their credentials, and no client-side budget to speak of. */
+export function testServerEnv(upstreams: Upstreams): Record<string, string> {
+  return {
     PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -81,8 +81,12 @@ export async function startTestServer(upstreams: Upstreams, env: Record<string, 
     UPSTREAM_TIMEOUT_MS: '2000',
     // The fakes' limits are off too; the tests of the limiter set their own budget.
     HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000',
-    ...env,
-  });
+  };
+}
+
+/** Starts the real server (HTTP included) against the given upstreams with test settings. */
+export async function startTestServer(upstreams: Upstreams, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({ ...testServerEnv(upstreams), ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

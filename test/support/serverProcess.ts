@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { COMAGIC_TOKEN, HELPCRUNCH_KEY, postGraphQL, type GraphQLResponse, type Upstreams } from './harness';
+import { postGraphQL, testServerEnv, type GraphQLResponse, type Upstreams } from './harness';
 import { freePort } from './ports';
 
 const ROOT = join(__dirname, '..', '..');
@@ -25,19 +25,7 @@ export async function startServerProcess(upstreams: Upstreams, env: Record<strin
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      HELPCRUNCH_API_URL: upstreams.helpcrunch.url,
-      HELPCRUNCH_API_KEY: HELPCRUNCH_KEY,
-      COMAGIC_API_URL: upstreams.comagic.url,
-      COMAGIC_ACCESS_TOKEN: COMAGIC_TOKEN,
-      UPSTREAM_TIMEOUT_MS: '2000',
-      HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000',
-      ...env,
-    },
+    env: { PATH: process.env.PATH, ...testServerEnv(upstreams), PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const collect = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
