@@ -170,6 +170,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await apollo.stop();
         // Writes behind the last answers land before the store closes.
         await Promise.all([entityCache.settled(), responseCache.settled()]);
+        responseCache.close();
         await Promise.all([store.close(), services.close(), upstreams.close()]);
       } finally {
         // The last requests' spans go out (within a bound) before the process may end.

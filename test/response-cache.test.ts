@@ -219,3 +219,15 @@ describe('ResponseCache keys', () => {
     expect(cache.askedOfBody('{"variables":{}}', () => ({ variables: {} }))).toBeUndefined();
   });
 });
+
+test('answers past their max-age leave the replica\'s memory, read again or not', async () => {
+  const cache = new ResponseCache(undefined, 'v1', 50);
+  const answer = (maxAgeSeconds: number) => ({ body: '{"data":{}}', cacheControl: `max-age=${maxAgeSeconds}, public`, operationName: undefined, maxAgeSeconds });
+  for (let n = 0; n < 3; n += 1) cache.set(`short-${n}`, answer(1));
+  cache.set('long', answer(60));
+  expect(cache.localSize).toBe(4);
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  // Never asked for again: the LRU alone would keep them until its bytes were all used.
+  expect(cache.localSize).toBe(1);
+  cache.close();
+});

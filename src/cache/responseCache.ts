@@ -38,6 +38,9 @@ export interface CacheableAnswer {
 /** Bodies longer than this are parsed each time: they are seldom repeated byte for byte. */
 const MAX_REMEMBERED_BODY = 16 * 1024;
 
+/** How often expired answers leave this replica's memory. */
+const PURGE_EVERY_MS = 10_000;
+
 /** How many answers each replica keeps in its own memory, in front of the shared store. */
 const LOCAL_MAX_BYTES = 32 * 1_048_576;
 
@@ -68,6 +71,9 @@ export class ResponseCache {
   /** The SHA-256 of the documents asked for lately, by their text: most requests repeat one. */
   private readonly documentIds = new LRUCache<string, string>({ maxSize: 4 * 1_048_576, sizeCalculation: (_id, query) => query.length + 64 });
 
+  /** Drops expired answers from memory: the LRU would keep them until its bytes are all used. */
+  private readonly purging: NodeJS.Timeout;
+
   /**
    * @param shared the store every replica reads (a miss when it fails); undefined when there is none
    * @param version what else the answers depend on: changes of schema or limits start afresh
@@ -75,7 +81,10 @@ export class ResponseCache {
   constructor(
     private readonly shared: KeyValueCache<string> | undefined,
     private readonly version: string,
-  ) {}
+    purgeEveryMs = PURGE_EVERY_MS,
+  ) {
+    this.purging = setInterval(() => this.local.purgeStale(), purgeEveryMs).unref();
+  }
 
   /**
    * What a request asks for, as part of its key: the document, the operation name and the
@@ -159,6 +168,16 @@ export class ResponseCache {
   /** Resolves once every shared write started so far has finished. */
   settled(): Promise<void> {
     return this.writes.settled();
+  }
+
+  /** How many answers this replica holds in its own memory. */
+  get localSize(): number {
+    return this.local.size;
+  }
+
+  /** Stops dropping expired answers: for a server that stops. */
+  close(): void {
+    clearInterval(this.purging);
   }
 }
 
