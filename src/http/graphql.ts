@@ -6,7 +6,7 @@ import type { CacheableAnswer, CachedResponse, GraphQLParams, ResponseCache } fr
 import type { Context } from '../context';
 import type { Metrics } from '../metrics';
 import { ATTRIBUTES } from '../tracing/attributes';
-import { inSpan } from '../tracing/spans';
+import { inSpan, nameOperationSpan } from '../tracing/spans';
 import type { Tracing } from '../tracing/tracing';
 import { mediaTypeOf, parseJsonBody, readBody } from './body';
 import { JSON_CONTENT_TYPE, sendJson, type Route } from './front';
@@ -152,7 +152,9 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
 
   function sendCached(req: IncomingMessage, res: ServerResponse, hit: CachedResponse, summary: RequestSummary): void {
     nameOperation(summary, hit.operationName);
-    if (tracing.enabled) nameSpan(hit.operationName);
+    // Only queries are stored: a hit's span is named as the plugin names the others'.
+    const span = tracing.enabled ? trace.getActiveSpan() : undefined;
+    if (span) nameOperationSpan(span, 'query', hit.operationName);
     metrics?.graphqlRequests.inc({ operation: metrics.operationLabel(hit.operationName), outcome: 'success' });
     const headers = ['x-request-id', requestId(req)];
     for (const name in answerHeaders) headers.push(name, answerHeaders[name]!);
@@ -215,11 +217,3 @@ function headerMapOf(headers: IncomingHttpHeaders): HeaderMap {
   return map;
 }
 
-/** Only queries are stored: a hit's span is named as the plugin would have named it. */
-function nameSpan(operationName: string | undefined): void {
-  const span = trace.getActiveSpan();
-  if (!span) return;
-  span.updateName(operationName ? `query ${operationName}` : 'query');
-  span.setAttribute(ATTRIBUTES.operationType, 'query');
-  if (operationName) span.setAttribute(ATTRIBUTES.operationName, operationName);
-}

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context } from '../context';
 import { ATTRIBUTES } from '../tracing/attributes';
+import { nameOperationSpan } from '../tracing/spans';
 import { operationNameOf } from './operationName';
 
 /** A GraphQL name of at most 100 characters. */
@@ -19,10 +20,7 @@ export function tracingPlugin(): ApolloServerPlugin<Context> {
       if (!span?.isRecording()) return;
       return {
         async didResolveOperation({ operation, operationName }) {
-          if (!operation) return;
-          span.updateName(operationName ? `${operation.operation} ${operationName}` : operation.operation);
-          span.setAttribute(ATTRIBUTES.operationType, operation.operation);
-          if (operationName) span.setAttribute(ATTRIBUTES.operationName, operationName);
+          if (operation) nameOperationSpan(span, operation.operation, operationName);
         },
         async willSendResponse(requestContext) {
           const { response } = requestContext;

@@ -19,6 +19,13 @@ export function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, ru
   });
 }
 
+/** Names a request's span after its operation, as OpenTelemetry's GraphQL conventions do: `query PersonCard`. */
+export function nameOperationSpan(span: Span, type: string, name: string | null | undefined): void {
+  span.updateName(name ? `${type} ${name}` : type);
+  span.setAttribute(ATTRIBUTES.operationType, type);
+  if (name) span.setAttribute(ATTRIBUTES.operationName, name);
+}
+
 /** Marks a span as failed by `error`: its status, and its code. */
 export function failed(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR });

@@ -181,7 +181,7 @@ export class CallPolicy {
    * without spending budget; the rate limit comes before the concurrency cap.
    */
   private attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal, number: number): Promise<T> {
-    const { service, metrics, throttle, tracer } = this.options;
+    const { service, tracer } = this.options;
     const attributes = { [ATTRIBUTES.service]: service, [ATTRIBUTES.method]: method, [ATTRIBUTES.attempt]: number };
     // The attempt's span is current while it is sent: its traceparent goes upstream with it.
     return inSpan(tracer, `${service} ${method} #${number}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
