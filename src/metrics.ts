@@ -49,7 +49,7 @@ export class Metrics {
 
   readonly upstreamHeldBack = new Counter({
     name: 'contact_graph_upstream_held_back_total',
-    help: 'Upstream calls this server did not send, by service and reason (rate_limited, circuit_open, deadline).',
+    help: 'Upstream calls this server did not send, by service and reason (rate_limited; upstream_failing: the budget held it back while the upstream fails; circuit_open; deadline).',
     labelNames: ['service', 'reason'] as const,
     registers: [this.registry],
   });

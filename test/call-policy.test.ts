@@ -25,9 +25,11 @@ function openThrottle() {
     acquired: 0,
     heldOff: [] as Array<number | undefined>,
     refuse: false,
+    /** How many calls it lets through before it refuses every one. */
+    grants: Number.POSITIVE_INFINITY,
     async acquire() {
       throttle.acquired += 1;
-      if (throttle.refuse) throw budgetUsedUp('helpcrunch', 'used up', 30_000);
+      if (throttle.refuse || throttle.acquired > throttle.grants) throw budgetUsedUp('helpcrunch', 'used up', 30_000);
       return NO_RELEASE;
     },
     holdOff(seconds: number | undefined) {
@@ -137,6 +139,38 @@ test('an attempt is aborted at its timeout', async () => {
   expect(Date.now() - started).toBe(300);
 });
 
+describe('a call the budget holds back', () => {
+  test('is RATE_LIMITED while the upstream answers', async () => {
+    const throttle = openThrottle();
+    const policy = policyWith(throttle);
+    expect(await settle(policy.run('GET /x', scripted('ok').attempt))).toBe('ok');
+    throttle.refuse = true;
+    expect(await settle(policy.run('GET /x', scripted('ok').attempt))).toMatchObject({ code: 'RATE_LIMITED', heldBack: true, retryAfter: 30 });
+  });
+
+  test('is UPSTREAM_UNAVAILABLE, with when to come back, while the upstream\'s last answer was a failure; an answer ends that', async () => {
+    const throttle = openThrottle();
+    const metrics = new Metrics();
+    const policy = policyWith(throttle, { metrics });
+    // One try fails, and the budget holds its retry back: the failure was the upstream's.
+    const down = scripted<string>(fail('UPSTREAM_UNAVAILABLE'));
+    throttle.grants = 1;
+    expect(await settle(policy.run('GET /x', down.attempt))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', heldBack: true, retryAfter: 30 });
+    expect(down.startedAt).toHaveLength(1);
+    const held = await settle(policy.run('GET /x', scripted('ok').attempt));
+    expect(held).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', heldBack: true, retryAfter: 30 });
+    expect((held as Error).message).toBe('helpcrunch is failing: its last answer to this account was a failure, and no call can be sent to it for 30 s');
+    const counted = await metrics.upstreamHeldBack.get();
+    expect(counted.values).toEqual([expect.objectContaining({ labels: { service: 'helpcrunch', reason: 'upstream_failing' }, value: 2 })]);
+
+    // A 4xx is an answer: the upstream is up, and the budget is the budget again.
+    throttle.grants = Number.POSITIVE_INFINITY;
+    expect(await settle(policy.run('GET /x', scripted<string>(fail('BAD_USER_INPUT')).attempt))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    throttle.refuse = true;
+    expect(await settle(policy.run('GET /x', scripted('ok').attempt))).toMatchObject({ code: 'RATE_LIMITED', heldBack: true });
+  });
+});
+
 describe('the circuit breaker, one per account', () => {
   const options = { breakerFailures: 3, breakerHalfOpenMs: 10_000 };
 
@@ -166,13 +200,14 @@ describe('the circuit breaker, one per account', () => {
     expect(await settle(policy.run('GET /x', scripted('next').attempt))).toBe('next');
   });
 
-  test('a probe the rate limit holds back is RATE_LIMITED, not a failure of the upstream: the next call is sent', async () => {
+  test('a probe the rate limit holds back is no failure of the upstream: the next call is sent', async () => {
     const throttle = openThrottle();
     const policy = policyWith(throttle, options);
     await openCircuit(policy);
     jest.advanceTimersByTime(10_000);
     throttle.refuse = true;
-    expect(await settle(policy.run('GET /x', scripted('probe').attempt))).toMatchObject({ code: 'RATE_LIMITED', heldBack: true });
+    // Held back by the budget while the upstream's last answers were failures: the outage's doing.
+    expect(await settle(policy.run('GET /x', scripted('probe').attempt))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', heldBack: true, retryAfter: 30 });
     throttle.refuse = false;
     const { attempt, startedAt } = scripted('ok');
     expect(await settle(policy.run('GET /x', attempt))).toBe('ok');

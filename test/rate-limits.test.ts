@@ -4,6 +4,7 @@ import type { FakeHttpServer, FakeReply, RecordedCall } from '../src/sandbox/fak
 import { limiterWindow } from '../src/transport/rateLimiter';
 import {
   comagicCalls,
+  scrape,
   startTestServer,
   startUpstreams,
   type GraphQLResponse,
@@ -94,6 +95,43 @@ describe('HelpCrunch: a budget per account', () => {
     expect(calls).toHaveLength(25);
     const firstAt = calls[0]!.at;
     expect(calls.filter((call) => call.at < firstAt + 1_500)).toHaveLength(19);
+  });
+
+  describe('an outage is told as one, and a budget spent as that', () => {
+    // 20 a minute is 4 calls every 15 s: a failing customer's three tries and one more spend a window.
+    const env = { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '20' };
+    const codes = (responses: GraphQLResponse[]) => responses.map((response) => response.body.errors?.[0]?.extensions?.code ?? 'ok');
+    async function oneAfterAnother(target: TestServer, count: number): Promise<GraphQLResponse[]> {
+      const responses: GraphQLResponse[] = [];
+      for (let i = 0; i < count; i += 1) responses.push(await target.query(`{ customer(id: "${customerId()}") { id } }`));
+      return responses;
+    }
+
+    test('HelpCrunch answering 500 to every call: every answer is UPSTREAM_UNAVAILABLE, with when to come back, none RATE_LIMITED', async () => {
+      expect(limiterWindow(20)).toEqual({ points: 4, seconds: 15 });
+      const fresh = await server(upstreams, env);
+      upstreams.helpcrunch.fake.intercept = () => ({ status: 500, body: { errors: [{ code: 'internal_error', message: 'Internal Server Error' }] } });
+      const responses = await oneAfterAnother(fresh, 40);
+      expect(upstreams.helpcrunch.fake.calls).toHaveLength(4);
+      expect(codes(responses)).toEqual(Array(40).fill('UPSTREAM_UNAVAILABLE'));
+      // The first two were sent and failed; the others were held back, each saying when a call may go again.
+      expect(responses[0]!.body.errors![0]!.extensions).toMatchObject({ upstream: { service: 'helpcrunch', status: 500 } });
+      for (const response of responses.slice(2)) {
+        const { extensions, message } = response.body.errors![0]!;
+        expect(message).toContain('helpcrunch is failing');
+        expect(extensions!.retryAfter).toBeGreaterThanOrEqual(1);
+        expect(extensions!.retryAfter).toBeLessThanOrEqual(15);
+      }
+      const held = (await scrape(fresh)).get('contact_graph_upstream_held_back_total{service="helpcrunch",reason="upstream_failing"}');
+      expect(held).toBe(39);
+    });
+
+    test('HelpCrunch answering, the budget really spent: RATE_LIMITED once the window is', async () => {
+      const fresh = await server(upstreams, env);
+      const responses = await oneAfterAnother(fresh, 40);
+      expect(upstreams.helpcrunch.fake.calls).toHaveLength(4);
+      expect(codes(responses)).toEqual([...Array(4).fill('ok'), ...Array(36).fill('RATE_LIMITED')]);
+    });
   });
 
   test('past the wait budget a call fails as RATE_LIMITED with retryAfter, and is never sent', async () => {

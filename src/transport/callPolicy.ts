@@ -36,12 +36,11 @@ export interface CallPolicyOptions extends UpstreamPolicyConfig {
 /** One attempt: send with this signal, which aborts after `timeoutMs` or at the deadline. */
 export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
 
-/** The `reason` label of a call the policy did not send. */
-const HELD_BACK_REASON: Partial<Record<UpstreamError['code'], string>> = {
-  RATE_LIMITED: 'rate_limited',
-  UPSTREAM_UNAVAILABLE: 'circuit_open',
-  UPSTREAM_TIMEOUT: 'deadline',
-};
+/** A call the policy did not send: the error its caller gets, and the `reason` label it is counted under. */
+interface NotSent {
+  error: UpstreamError;
+  reason: 'rate_limited' | 'upstream_failing' | 'circuit_open' | 'deadline';
+}
 
 /** Idempotent reads are tried at most three times in all. */
 export const MAX_RETRIES = 2;
@@ -93,6 +92,11 @@ export class CallPolicy {
   private readonly log: Logger;
   /** When the circuit last opened: only to tell callers when to come back. */
   private circuitOpenedAt = 0;
+  /**
+   * Whether the upstream's last answer to this account was a failure (a 5xx, no answer in
+   * time): until an answer says otherwise, a call the budget holds back is the outage's doing.
+   */
+  private failing = false;
 
   constructor(private readonly options: CallPolicyOptions) {
     this.log = options.logger.child({ component: 'upstream', upstream: { service: options.service }, account: options.account });
@@ -164,12 +168,10 @@ export class CallPolicy {
       return result;
     } catch (thrown) {
       const error = thrown instanceof Final ? thrown.error : thrown;
-      const final = this.heldBackError(error) ?? error;
-      const heldBack = final instanceof UpstreamError && final.heldBack;
-      if (heldBack) {
-        this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: HELD_BACK_REASON[final.code] ?? final.code });
-      }
-      span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(final), [ATTRIBUTES.heldBack]: heldBack });
+      const notSent = this.notSent(error);
+      if (notSent) this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: notSent.reason });
+      const final = notSent?.error ?? error;
+      span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(final), [ATTRIBUTES.heldBack]: notSent !== undefined });
       throw final;
     } finally {
       clearTimeout(deadlineTimer);
@@ -190,8 +192,8 @@ export class CallPolicy {
         span.setAttribute(ATTRIBUTES.outcome, 'ok');
         return result;
       } catch (error) {
-        const typed = this.heldBackError(error) ?? error;
-        span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(typed), [ATTRIBUTES.heldBack]: typed instanceof UpstreamError && typed.heldBack });
+        const notSent = this.notSent(error);
+        span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(notSent?.error ?? error), [ATTRIBUTES.heldBack]: notSent !== undefined });
         throw error;
       }
     });
@@ -225,9 +227,13 @@ export class CallPolicy {
         const sent = performance.now();
         let outcome = 'ok';
         try {
-          return await withTimeoutSignal(timeoutMs, deadlineSignal, (signal) => attempt(signal, timeoutMs));
+          const result = await withTimeoutSignal(timeoutMs, deadlineSignal, (signal) => attempt(signal, timeoutMs));
+          this.failing = false;
+          return result;
         } catch (error) {
           outcome = error instanceof UpstreamError ? error.code : 'UNKNOWN';
+          // Any answer but a server error ends an outage; no answer at all is one.
+          if (error instanceof UpstreamError) this.failing = error.isTransient;
           throw error;
         } finally {
           const labels = { service, method, outcome };
@@ -244,21 +250,35 @@ export class CallPolicy {
     }
   }
 
-  /** Errors of the policy itself, for calls that were never sent, as typed upstream errors. */
-  private heldBackError(error: unknown): UpstreamError | undefined {
+  /**
+   * A call that was never sent, as its caller is told of it. The budget holding a call back
+   * while the upstream's last answer was a failure is the outage's doing, not the budget's:
+   * the budget went on failed calls and their retries. That is UPSTREAM_UNAVAILABLE, so that
+   * clients, logs and alerts see an outage as one; RATE_LIMITED is left to a budget spent on
+   * answers, and to the upstream's own 429.
+   */
+  private notSent(error: unknown): NotSent | undefined {
     const { service } = this.options;
     if (error instanceof BrokenCircuitError) {
       const resumesInMs = this.circuitOpenedAt + this.options.breakerHalfOpenMs - Date.now();
-      return new UpstreamError(
-        'UPSTREAM_UNAVAILABLE',
-        `${service} is failing; calls to it are paused (circuit open)`,
-        { service },
-        { heldBack: true, retryAfter: retryAfterSeconds(resumesInMs) },
-      );
+      const open = new UpstreamError('UPSTREAM_UNAVAILABLE', `${service} is failing; calls to it are paused (circuit open)`, { service }, {
+        heldBack: true,
+        retryAfter: retryAfterSeconds(resumesInMs),
+      });
+      return { error: open, reason: 'circuit_open' };
     }
     // The bulkhead gave up a queued call at the deadline.
-    if (error instanceof Error && error.name === 'TaskCancelledError') return this.deadlinePassed();
-    return undefined;
+    if (error instanceof Error && error.name === 'TaskCancelledError') return { error: this.deadlinePassed(), reason: 'deadline' };
+    if (!(error instanceof UpstreamError) || !error.heldBack) return undefined;
+    if (error.code === 'UPSTREAM_TIMEOUT') return { error, reason: 'deadline' };
+    if (!this.failing) return { error, reason: 'rate_limited' };
+    const failing = new UpstreamError(
+      'UPSTREAM_UNAVAILABLE',
+      `${service} is failing: its last answer to this account was a failure, and no call can be sent to it for ${error.retryAfter ?? 1} s`,
+      { service },
+      { heldBack: true, retryAfter: error.retryAfter, cause: error },
+    );
+    return { error: failing, reason: 'upstream_failing' };
   }
 
   private deadlinePassed(): UpstreamError {
