@@ -314,7 +314,7 @@ describe('CoMagic: the points budget it reports', () => {
     },
   });
 
-  test('unset, COMAGIC_CONCURRENCY leaves persons to the budget: after one probe, the other 19 of 20 go at once', async () => {
+  test('a fresh server\'s first fan-out goes at once: 20 persons never seen are 20 calls in flight together', async () => {
     const replica = await server(upstreams);
     const seen = watchInFlight(upstreams.comagic.fake, 100);
     const { body } = await personEntities(replica, 20);
@@ -322,34 +322,38 @@ describe('CoMagic: the points budget it reports', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data?._entities).toHaveLength(20);
     expect(comagicCalls(upstreams)).toEqual(Array(20).fill('get.person_visitors'));
-    // The first call of a fresh server went alone, and the others only once it had answered.
-    expect(seen.alreadyInFlight[0]).toBe(0);
-    expect(seen.alreadyInFlight[1]).toBe(0);
-    expect(seen.most).toBe(19);
+    // Nothing waited for a first answer: each call found all the ones before it in flight.
+    expect(seen.alreadyInFlight).toEqual(Array.from({ length: 20 }, (_, index) => index));
+    expect(seen.most).toBe(20);
   });
 
-  test('the probe: a fresh server sends one call, then no more than the minute_remaining it reported', async () => {
-    // This fake allows 4 points a minute: the first answer reports minute_remaining 3.
+  test('an account of fewer points than assumed: the first fan-out learns them, and the next calls keep to what they told', async () => {
+    // This fake allows 4 points a minute, fewer than the 60 assumed of a new account.
     const limitedUpstreams = await startUpstreams({ comagicMinuteLimit: 4 });
     try {
       const replica = await server(limitedUpstreams);
-      const seen = watchInFlight(limitedUpstreams.comagic.fake, 100);
       const { body } = await personEntities(replica, 20);
-
+      // 20 went at once: 4 answered, 16 were refused with limit_exceeded (which costs no points).
       const calls = limitedUpstreams.comagic.fake.calls;
-      expect(calls).toHaveLength(4);
-      expect(seen.alreadyInFlight).toEqual([0, 0, 1, 2]);
-      expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(95);
-      // The other 16 were held back, and the fake never had to answer limit_exceeded.
+      expect(calls).toHaveLength(20);
+      expect(body.data?._entities.filter((entity: unknown) => entity !== null)).toHaveLength(4);
       const errors = body.errors ?? [];
       expect(errors).toHaveLength(16);
       for (const error of errors) {
-        expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'comagic' } });
-        expect(error.extensions!.upstream).not.toHaveProperty('code');
+        expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'comagic', code: 'limit_exceeded' } });
         expect(error.extensions!.retryAfter).toBeGreaterThan(50);
         expect(error.extensions!.retryAfter).toBeLessThanOrEqual(60);
       }
-      expect(body.data?._entities.filter((entity: unknown) => entity !== null)).toHaveLength(4);
+
+      // What the answers told holds the next calls back: none is sent to fail.
+      limitedUpstreams.comagic.fake.resetCalls();
+      const next = await personEntities(replica, 5);
+      expect(limitedUpstreams.comagic.fake.calls).toHaveLength(0);
+      expect(next.body.errors).toHaveLength(5);
+      for (const error of next.body.errors!) {
+        expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', upstream: { service: 'comagic' } });
+        expect(error.extensions!.upstream).not.toHaveProperty('code');
+      }
     } finally {
       await limitedUpstreams.close();
     }

@@ -7,8 +7,7 @@ import { CoMagicClient } from './client';
 
 /**
  * Calls one account may have in flight: as configured, or else only the bound on sockets,
- * since the points budget lets through at most the points it knows are left (one call while
- * it knows none).
+ * since the points budget lets through at most the points it knows (or assumes) are left.
  */
 export function comagicConcurrency(config: Config): number {
   return config.comagic.concurrency ?? MAX_CONCURRENCY;
@@ -26,7 +25,10 @@ export function comagicAccounts(config: Config, { connection, logger, metrics, t
     labelNames: ['window'],
   });
   return (accessToken: string, fingerprint: string): CoMagicClient => {
-    const budget = new PointsBudget((window, remaining) => pointsRemaining.set({ account: fingerprint, window }, remaining));
+    const budget = new PointsBudget({
+      replicas: config.replicas,
+      report: (window, remaining) => pointsRemaining.set({ account: fingerprint, window }, remaining),
+    });
     return new CoMagicClient({
       accessToken,
       // The configured user id belongs to the configured token; a tenant's permanent token needs none.
