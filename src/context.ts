@@ -110,7 +110,8 @@ export interface RequestOptions {
   /** Sent upstream as `X-Request-Id`. */
   requestId: string;
   summary: RequestSummary;
-  log: Logger;
+  /** The request's logger, made when first asked for: most requests log nothing of their own. */
+  logger: () => Logger;
   credentials: Credentials;
   cacheable: CacheableAnswer;
 }
@@ -125,7 +126,7 @@ export function cacheScopes(services: Services, credentials: Credentials): strin
   return scopes;
 }
 
-export function createContext(services: Services, { requestId, summary, log, credentials, cacheable }: RequestOptions): Context {
+export function createContext(services: Services, { requestId, summary, logger, credentials, cacheable }: RequestOptions): Context {
   const { entityCache } = services;
   const call = { requestId, upstreamCalls: summary.upstreamCalls };
   const request = { call, stale: new StaleEntities(), metrics: services.metrics, tracer: services.tracer };
@@ -140,7 +141,9 @@ export function createContext(services: Services, { requestId, summary, log, cre
     cacheable,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
     summary,
-    log,
+    get log() {
+      return logger();
+    },
     stale: request.stale,
   };
   // Each folder's loaders are typed by its own `Upstream`, which UpstreamLoaders is made of.

@@ -146,7 +146,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           createContext(services, {
             requestId: requestId(req),
             summary: requestSummary(req),
-            log: requestLogger(req, logger),
+            logger: () => requestLogger(req, logger),
             credentials: credentialsOf(req.headers),
             cacheable,
           }),

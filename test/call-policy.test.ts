@@ -139,6 +139,19 @@ test('an attempt is aborted at its timeout', async () => {
   expect(Date.now() - started).toBe(300);
 });
 
+test('a call queued for the concurrency cap past its deadline is never sent: UPSTREAM_TIMEOUT, held back', async () => {
+  const metrics = new Metrics();
+  const policy = policyWith(openThrottle(), { concurrency: 1, attemptTimeoutMs: 5_000, deadlineMs: 3_000, metrics });
+  // An attempt that takes 4 s, whatever its signal says, holds the one place meanwhile.
+  const slow = policy.run('GET /x', () => new Promise<string>((resolve) => setTimeout(() => resolve('slow'), 4_000)));
+  const queued = scripted('never');
+  const outcomes = await settle(Promise.all([slow, policy.run('GET /x', queued.attempt).catch((error: unknown) => error)]));
+  expect(outcomes).toEqual(['slow', expect.objectContaining({ code: 'UPSTREAM_TIMEOUT', heldBack: true })]);
+  expect(queued.startedAt).toHaveLength(0);
+  const counted = await metrics.upstreamHeldBack.get();
+  expect(counted.values).toEqual([expect.objectContaining({ labels: { service: 'helpcrunch', reason: 'deadline' }, value: 1 })]);
+});
+
 describe('a call the budget holds back', () => {
   test('is RATE_LIMITED while the upstream answers', async () => {
     const throttle = openThrottle();

@@ -209,10 +209,17 @@ function searchOf(url: string | undefined): string {
   return start === -1 ? '' : url!.slice(start);
 }
 
+/**
+ * The request's headers as Apollo takes them. An Accept of any type (star/star, what fetch and
+ * most clients send) is left out: Apollo then answers application/json without negotiating,
+ * as negotiating it would choose anyway (the first type Apollo offers), and negotiation costs
+ * more than anything else in building the answer's head.
+ */
 function headerMapOf(headers: IncomingHttpHeaders): HeaderMap {
   const map = new HeaderMap();
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
+    if (value === undefined || (name === 'accept' && value === '*/*')) continue;
+    map.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return map;
 }

@@ -142,17 +142,13 @@ export class CallPolicy {
   private async call<T>(method: string, attempt: Attempt<T>, span: Span): Promise<T> {
     const { deadlineMs } = this.options;
     const deadline = Date.now() + deadlineMs;
-    // Timers cleared when the call ends: AbortSignal.timeout() would fire later for every
-    // call, each time building an AbortError and waking whatever listened.
-    const deadlineSignal = new AbortController();
-    const deadlineTimer = setTimeout(() => deadlineSignal.abort(), deadlineMs);
     let waitedAsAsked = false;
 
     try {
       const result = await this.retries.execute(async ({ attempt: tries }) => {
         span.setAttribute(ATTRIBUTES.attempts, tries + 1);
         try {
-          return await this.attempt(method, attempt, deadline, deadlineSignal.signal, tries + 1);
+          return await this.attempt(method, attempt, deadline, tries + 1);
         } catch (error) {
           // What only this call knows: whether a retry still fits before its deadline, and
           // whether it has already waited once as the upstream asked.
@@ -173,8 +169,6 @@ export class CallPolicy {
       const final = notSent?.error ?? error;
       span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(final), [ATTRIBUTES.heldBack]: notSent !== undefined });
       throw final;
-    } finally {
-      clearTimeout(deadlineTimer);
     }
   }
 
@@ -182,13 +176,13 @@ export class CallPolicy {
    * One try. The breaker comes before the rate limit, so that a call on an open circuit fails
    * without spending budget; the rate limit comes before the concurrency cap.
    */
-  private attempt<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal, number: number): Promise<T> {
+  private attempt<T>(method: string, attempt: Attempt<T>, deadline: number, number: number): Promise<T> {
     const { service, tracer } = this.options;
     const attributes = { [ATTRIBUTES.service]: service, [ATTRIBUTES.method]: method, [ATTRIBUTES.attempt]: number };
     // The attempt's span is current while it is sent: its traceparent goes upstream with it.
     return inSpan(tracer, `${service} ${method} #${number}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
       try {
-        const result = await this.breaker.execute(() => this.send(method, attempt, deadline, deadlineSignal));
+        const result = await this.breaker.execute(() => this.send(method, attempt, deadline));
         span.setAttribute(ATTRIBUTES.outcome, 'ok');
         return result;
       } catch (error) {
@@ -200,7 +194,7 @@ export class CallPolicy {
   }
 
   /** Past the breaker: the wait for budget (a span of its own), then the call within the concurrency cap and its timeout. */
-  private async send<T>(method: string, attempt: Attempt<T>, deadline: number, deadlineSignal: AbortSignal): Promise<T> {
+  private async send<T>(method: string, attempt: Attempt<T>, deadline: number): Promise<T> {
     const { service, metrics, throttle, tracer } = this.options;
     const waitStarted = performance.now();
     const wait = tracer.startSpan('rate limit wait', { attributes: { [ATTRIBUTES.service]: service } });
@@ -222,12 +216,13 @@ export class CallPolicy {
     const attemptContext = context.active();
     try {
       return await this.inFlight.execute(() => context.with(attemptContext, async () => {
+        // An attempt never outlives the call's deadline; a call queued past it is never sent.
         const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
         if (timeoutMs <= 0) throw this.deadlinePassed();
         const sent = performance.now();
         let outcome = 'ok';
         try {
-          const result = await withTimeoutSignal(timeoutMs, deadlineSignal, (signal) => attempt(signal, timeoutMs));
+          const result = await withTimeoutSignal(timeoutMs, (signal) => attempt(signal, timeoutMs));
           this.failing = false;
           return result;
         } catch (error) {
@@ -240,7 +235,7 @@ export class CallPolicy {
           metrics.upstreamRequests.inc(labels);
           metrics.upstreamDuration.observe(labels, (performance.now() - sent) / 1000);
         }
-      }), deadlineSignal);
+      }));
     } catch (error) {
       if (error instanceof UpstreamError && error.code === 'RATE_LIMITED' && !error.heldBack) throttle.holdOff(error.retryAfter);
       throw error;
@@ -267,8 +262,6 @@ export class CallPolicy {
       });
       return { error: open, reason: 'circuit_open' };
     }
-    // The bulkhead gave up a queued call at the deadline.
-    if (error instanceof Error && error.name === 'TaskCancelledError') return { error: this.deadlinePassed(), reason: 'deadline' };
     if (!(error instanceof UpstreamError) || !error.heldBack) return undefined;
     if (error.code === 'UPSTREAM_TIMEOUT') return { error, reason: 'deadline' };
     if (!this.failing) return { error, reason: 'rate_limited' };
@@ -289,17 +282,17 @@ export class CallPolicy {
   }
 }
 
-/** Runs `run` with a signal that aborts after `timeoutMs` or with `outer`, whichever comes first; its timer ends with it. */
-async function withTimeoutSignal<T>(timeoutMs: number, outer: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Runs `run` with a signal that aborts after `timeoutMs`; its timer ends with it. Timers are
+ * cleared when the attempt ends: AbortSignal.timeout() would fire later for every attempt,
+ * each time building an AbortError and waking whatever listened.
+ */
+async function withTimeoutSignal<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const abort = () => controller.abort();
-  const timer = setTimeout(abort, timeoutMs);
-  if (outer.aborted) abort();
-  else outer.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     return await run(controller.signal);
   } finally {
     clearTimeout(timer);
-    outer.removeEventListener('abort', abort);
   }
 }
