@@ -9,7 +9,7 @@ export type ContactKey = `email:${string}` | `phone:${string}`;
  * The version of the rules below: part of the key of anything stored by contact, so that a
  * deploy changing what a contact's key is, or what it is linked to, never reads old entries. Bump it then.
  */
-export const CONTACT_RULES = 2;
+export const CONTACT_RULES = 3;
 
 /**
  * The fewest national digits (the number without its country code) a phone needs to be a
@@ -19,10 +19,11 @@ export const CONTACT_RULES = 2;
 const MIN_NATIONAL_DIGITS = 9;
 
 /**
- * How a phone is written. `written` is free text, as a person typed it: read as international
- * when it starts with `+` or `00`, and otherwise in the national forms of a Russian or
- * Ukrainian number (see `phoneKey`). `international` is already the digits of the
- * international form, without `+`, as a telephony API gives them.
+ * How a phone is written. `written` is free text, as a person typed it, with any spaces,
+ * brackets, dashes or dots: read as international when it starts with `+` or `00`, and
+ * otherwise in the national forms of a Russian or Ukrainian number (see `phoneKey`).
+ * `international` is already the digits of the international form, without `+`, as a
+ * telephony API gives them (punctuation, if any, is dropped too).
  */
 export type PhoneForm = 'written' | 'international';
 
@@ -32,21 +33,31 @@ export function emailKey(raw: string): ContactKey | undefined {
 }
 
 /**
- * The phone rule: only the digits count, and the forms a Russian or Ukrainian number is
- * written in become one, its international form:
- * - Russia: `+7 900 123-45-67`, `79001234567`, `8 (900) 123-45-67` → `79001234567`;
- * - Ukraine: `+380 50 123 4567`, `380501234567`, `050 123 4567`, `8 050 123 4567` → `380501234567`.
- * A number written with `+` or `00` is international as written (`+84 912 345 678` is
- * Vietnam's, never Russia's). Other numbers are their digits as written.
+ * The phone rule: only the digits count, and the forms a number is written in become one,
+ * its international form.
+ * - A number written with `+` or `00` is international as written, of any country
+ *   (`+1 (555) 013-3601`, `0044 20 7946 0958`; `+84 912 345 678` is Vietnam's, never
+ *   Russia's); the trunk zero some write in brackets after the country code is not dialled
+ *   (`+49 (0)30 1234 5678` → `493012345678`).
+ * - Otherwise it is read in the national forms of a Russian or Ukrainian number, the one
+ *   assumption of the rule (a French `06…` would be read as Ukrainian):
+ *   Russia `8 (900) 123-45-67` → `79001234567`; Ukraine `050 123 4567`, `8 050 123 4567` →
+ *   `380501234567`. Any other number is its digits as written.
  */
 export function phoneKey(raw: string, form: PhoneForm = 'written'): ContactKey | undefined {
   const written = raw.trim();
   const digits = written.replace(/\D/g, '');
   let international: string;
-  if (form === 'international' || written.startsWith('+')) international = digits;
-  else if (written.startsWith('00')) international = digits.slice(2);
+  if (form === 'international') international = digits;
+  else if (written.startsWith('+')) international = withoutBracketedTrunkZero(written);
+  else if (written.startsWith('00')) international = withoutBracketedTrunkZero(written).slice(2);
   else international = fromNationalForms(digits);
   return nationalDigits(international).length >= MIN_NATIONAL_DIGITS ? `phone:${international}` : undefined;
+}
+
+/** The digits of an international number, but for a trunk zero written in brackets: `+44 (0)20 …`. */
+function withoutBracketedTrunkZero(written: string): string {
+  return written.replace(/\(\s*0\s*\)/, '').replace(/\D/g, '');
 }
 
 function fromNationalForms(digits: string): string {

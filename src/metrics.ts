@@ -83,6 +83,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly linkCandidates = new Counter({
+    name: 'contact_graph_link_candidates_total',
+    help: 'Records a link read to join two upstreams, by link and result: linked (it has a contact searched for) or left_out (read, and dropped on this side).',
+    labelNames: ['link', 'result'] as const,
+    registers: [this.registry],
+  });
+
   readonly loaderBatchSize = new Histogram({
     name: 'contact_graph_loader_batch_size',
     help: 'Ids per DataLoader batch, by loader.',

@@ -1,6 +1,6 @@
 import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID, type RawPersonVisitor } from '../src/upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, FIRST_LINKED_CUSTOMER_ID, type RawCustomer } from '../src/upstreams/helpcrunch/sandboxData';
-import { helpcrunchCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { helpcrunchCalls, scrape, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
 
 /** A person whose contacts are written in the Ukrainian and Russian forms, and one with 150 emails. */
 const UA_PERSON = 6_100_000_001;
@@ -13,6 +13,8 @@ const BROAD_PERSON = 6_100_000_003;
 const BROAD_EMAIL_CUSTOMER = 3_000_100;
 /** A person whose email has no customer yet. */
 const LATE_PERSON = 6_100_000_004;
+/** A person whose phones CoMagic gives formatted, of Russia, the US, the UK and Japan. */
+const FORMATTED_PERSON = 6_100_000_005;
 
 function row(personId: number, visitorId: number, emails: string[], phones: string[]): RawPersonVisitor {
   return { person_id: personId, visitor_id: visitorId, name: `Visitor ${visitorId}`, emails, phones, company: null, commentary: null };
@@ -26,6 +28,9 @@ function datasets() {
   comagic.persons.set(UA_PERSON, [row(UA_PERSON, 6_200_000_001, ['Ua.Person@Example.org'], ['380501234567', '79005556677'])]);
   comagic.persons.set(BROAD_PERSON, [row(BROAD_PERSON, 6_200_000_003, ['old.broad@example.com'], ['79001112233'])]);
   comagic.persons.set(LATE_PERSON, [row(LATE_PERSON, 6_200_000_004, ['late@example.com'], [])]);
+  comagic.persons.set(FORMATTED_PERSON, [
+    row(FORMATTED_PERSON, 6_200_000_005, [], ['+7 (901) 234-56-78', '1 415 555 0134', '44 20 7946 0958', '81-3-1234-5678']),
+  ]);
   comagic.persons.set(MANY_PERSON, [row(MANY_PERSON, 6_200_000_002, Array.from({ length: 150 }, (_, i) => `many${i}@example.net`), [])]);
   for (let i = 0; i < 20; i += 1) {
     comagic.persons.set(TWENTY_FROM + i, [row(TWENTY_FROM + i, 6_400_000_000 + i, [`twenty${i}@example.com`], [`7901000${String(i).padStart(4, '0')}`])]);
@@ -34,12 +39,21 @@ function datasets() {
   for (const c of [
     customer(3_000_001, { phone: '0501234567' }),
     customer(3_000_002, { phone: '+380501234567' }),
-    // With spaces HelpCrunch cannot find it by any one filter: not linked (see contacts.ts).
     customer(3_000_003, { phone: '8 900 555 66 77' }),
     customer(3_000_004, { email: 'UA.PERSON@example.org' }),
     customer(3_000_005, { email: 'many7@example.net' }),
     customer(3_000_006, { email: 'many142@example.net' }),
     customer(BROAD_EMAIL_CUSTOMER, { email: 'old.broad@example.com', lastSeen: 1 }),
+    // The formatted person's numbers as HelpCrunch holds them, each written otherwise.
+    customer(3_000_301, { phone: '8 (901) 234 56 78' }),
+    customer(3_000_302, { phone: '+1 415.555.0134' }),
+    customer(3_000_303, { phone: '+44 (0)20 7946 0958' }),
+    customer(3_000_304, { phone: '+81 3-1234-5678' }),
+    // Not the formatted person's: the same last six digits in another number, the last digit
+    // another, and the same Japanese digits without a country code (read as a national number).
+    customer(3_000_305, { phone: '+7 902 234-56-78' }),
+    customer(3_000_306, { phone: '+7 901 234-56-79' }),
+    customer(3_000_307, { phone: '03-1234-5678' }),
     // Found by "contains 9001112233", all newer than the email's customer, and none of them that number.
     ...Array.from({ length: 600 }, (_, i) => customer(3_200_000 + i, { phone: `+79001112233${String(i).padStart(3, '0')}` })),
     // Half of the twenty by email, half by phone.
@@ -94,17 +108,46 @@ test('the seed person and each of its visitors get their customers, in one searc
     expect(helpcrunchCalls(upstreams)).toEqual(['POST /v1/customers/search']);
     const sent = upstreams.helpcrunch.fake.calls[0]!.body as { comparison: string; filter: unknown[] };
     expect(sent.comparison).toBe('OR');
-    // test@1.ry, test@2.ru, qere4@fsdfsd.ry and three distinct phones.
-    expect(sent.filter).toHaveLength(6);
+    // test@1.ry, test@2.ru, qere4@fsdfsd.ry, and three distinct phones in their 22 written forms each.
+    expect(sent.filter).toHaveLength(3 + 3 * 22);
   }));
 
-test('a contact matches in every form it is written in: case, +7, 8, +380, 0, digits alone', async () => {
+test('a contact matches in every form it is written in: case, +380, 0, 8 with spaces, digits alone', async () => {
   const { body } = await server.query(PERSON, { id: String(UA_PERSON) });
-  expect(ids(body.data?.person.customers)?.sort()).toEqual(['3000001', '3000002', '3000004']);
-  for (let index = 0; index < 4; index += 1) {
-    const { body: generated } = await server.query(PERSON, { id: String(FIRST_GENERATED_PERSON_ID + index) });
-    expect(ids(generated.data?.person.customers)).toEqual([String(FIRST_LINKED_CUSTOMER_ID + index)]);
+  expect(ids(body.data?.person.customers)?.sort()).toEqual(['3000001', '3000002', '3000003', '3000004']);
+});
+
+test('the sandbox\'s generated persons link in every form HelpCrunch holds: +7 with dashes, 8 with brackets, US, Ukraine, UK with 00, Germany with (0), France with dots, digits alone', async () => {
+  const written: string[] = [];
+  for (let index = 0; index < 10; index += 1) {
+    const { body } = await server.query(PERSON, { id: String(FIRST_GENERATED_PERSON_ID + index) });
+    expect(ids(body.data?.person.customers)).toEqual([String(FIRST_LINKED_CUSTOMER_ID + index)]);
+    written.push(body.data?.person.customers[0].phone ?? body.data?.person.customers[0].email);
   }
+  expect(written).toEqual([
+    'Contact0@Example.com',
+    expect.stringMatching(/^\+7 900 \d{3}-\d{2}-\d{2}$/),
+    expect.stringMatching(/^8 \(900\) \d{3} \d{2} \d{2}$/),
+    expect.stringMatching(/^7900\d{7}$/),
+    expect.stringMatching(/^\+1 \(555\) \d{3}-\d{4}$/),
+    expect.stringMatching(/^\+380 44 \d{3} \d{4}$/),
+    expect.stringMatching(/^0044 20 \d{4} \d{4}$/),
+    expect.stringMatching(/^\+49 \(0\)30 \d{4} \d{4}$/),
+    expect.stringMatching(/^\+33 1(\.\d{2}){4}$/),
+    expect.stringMatching(/^\+7900\d{7}$/),
+  ]);
+});
+
+test('both sides formatted, numbers of several countries: each links to its own, and a number that is not it never does', async () => {
+  const before = (await scrape(server)).get('contact_graph_link_candidates_total{link="contacts",result="left_out"}') ?? 0;
+  const { body } = await server.query(PERSON, { id: String(FORMATTED_PERSON) });
+  expect(body.errors).toBeUndefined();
+  expect(ids(body.data?.person.customers)?.sort()).toEqual(['3000301', '3000302', '3000303', '3000304']);
+  expect(helpcrunchCalls(upstreams)).toEqual(['POST /v1/customers/search']);
+  // The other number with the same last six digits, and the national one, were read and left
+  // out on this side; the one whose last digit differs was not even read.
+  const leftOut = (await scrape(server)).get('contact_graph_link_candidates_total{link="contacts",result="left_out"}')!;
+  expect(leftOut - before).toBe(2);
 });
 
 test('a visitor on its own gets its customers too', async () => {
@@ -118,7 +161,7 @@ test('20 persons of a router\'s _entities cost one search, matched to each on th
   const { body } = await server.query('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Person { id customers { id } } } }', { r: representations });
   expect(body.errors).toBeUndefined();
   expect(helpcrunchCalls(upstreams)).toEqual(['POST /v1/customers/search']);
-  expect((upstreams.helpcrunch.fake.calls[0]!.body as { filter: unknown[] }).filter).toHaveLength(40);
+  expect((upstreams.helpcrunch.fake.calls[0]!.body as { filter: unknown[] }).filter).toHaveLength(20 + 20 * 22);
   expect(body.data?._entities.map((person: { customers: Array<{ id: string }> }) => ids(person.customers))).toEqual(
     Array.from({ length: 20 }, (_, index) => [String(3_100_000 + index)]),
   );
@@ -193,9 +236,9 @@ test('a contact matching widely never cuts another\'s customers short: the searc
   const { body } = await server.query(`{ person(id: "${BROAD_PERSON}") { customers { id } } }`);
   expect(body.errors).toBeUndefined();
   expect(ids(body.data?.person.customers)).toEqual([String(BROAD_EMAIL_CUSTOMER)]);
-  // Both (601 match) → the email alone (1) and the phone alone, 5 pages of 100.
+  // Both (601 match) → the email alone (1 filter) and the phone alone (22), 5 pages of 100.
   const searches = upstreams.helpcrunch.fake.calls.filter((call) => call.path === '/v1/customers/search');
-  expect(searches.map((call) => (call.body as { filter: unknown[]; offset: number }).filter.length)).toEqual([2, 1, 1, 1, 1, 1, 1]);
+  expect(searches.map((call) => (call.body as { filter: unknown[]; offset: number }).filter.length)).toEqual([23, 1, 22, 22, 22, 22, 22]);
   expect(searches.slice(2).map((call) => (call.body as { offset: number }).offset).sort((x, y) => x - y)).toEqual([0, 100, 200, 300, 400]);
 });
 

@@ -1,5 +1,5 @@
 import { contactKeys, emailKey, phoneKey } from '../src/contacts';
-import { contactFilter, matches } from '../src/upstreams/helpcrunch/contacts';
+import { contactFilters, matches, phoneForms } from '../src/upstreams/helpcrunch/contacts';
 import type { Customer } from '../src/upstreams/helpcrunch/customer';
 
 test.each([
@@ -14,6 +14,12 @@ test.each([
   ['+213123123213', 'phone:213123123213'],
   ['+1 (415) 555-0100', 'phone:14155550100'],
   ['00 380 50 123 4567', 'phone:380501234567'],
+  ['+1 (555) 013-3601', 'phone:15550133601'],
+  ['0044 20 7946 0958', 'phone:442079460958'],
+  ['+44 (0)20 7946 0958', 'phone:442079460958'],
+  ['+49 (0) 30 1234 5678', 'phone:493012345678'],
+  ['+33 1.23.45.67.89', 'phone:33123456789'],
+  ['+38 (050) 123-45-67', 'phone:380501234567'],
 ])('the phone %s is %s', (written, key) => {
   expect(phoneKey(written)).toBe(key);
 });
@@ -56,11 +62,38 @@ test('contacts are each once, whatever way they were written', () => {
   expect(contactKeys([], [], 'international')).toEqual([]);
 });
 
-test('a phone is searched by its national digits, so that every prefix of it is found; an email as it is', () => {
-  expect(contactFilter('phone:79001234567')).toEqual({ field: 'customers.phone', operator: '~', value: '9001234567' });
-  expect(contactFilter('phone:380501234567')).toEqual({ field: 'customers.phone', operator: '~', value: '501234567' });
-  expect(contactFilter('phone:213123123213')).toEqual({ field: 'customers.phone', operator: '~', value: '213123123213' });
-  expect(contactFilter('email:a@x.io')).toEqual({ field: 'customers.email', operator: '=', value: 'a@x.io' });
+test('an email is searched as it is; a phone by its last six digits, together and in every grouping, with a space, a dash or a dot', () => {
+  expect(contactFilters('email:a@x.io')).toEqual([{ field: 'customers.email', operator: '=', value: 'a@x.io' }]);
+  expect(phoneForms('phone:79001234567')).toEqual([
+    '234567',
+    '23 4567', '23-4567', '23.4567',
+    '2 34567', '2-34567', '2.34567',
+    '234 567', '234-567', '234.567',
+    '2345 67', '2345-67', '2345.67',
+    '23 45 67', '23-45-67', '23.45.67',
+    '2 345 67', '2-345-67', '2.345.67',
+    '2 34 567', '2-34-567', '2.34.567',
+  ]);
+  expect(contactFilters('phone:79001234567')).toEqual(phoneForms('phone:79001234567').map((value) => ({ field: 'customers.phone', operator: '~', value })));
+});
+
+test.each([
+  ['+1 (555) 013-3601', '15550133601'],
+  ['+7 900 123-45-67', '79001234567'],
+  ['8 (900) 123 45 67', '79001234567'],
+  ['+380 44 123 4567', '380441234567'],
+  ['0044 20 7946 0958', '442079460958'],
+  ['+49 (0)30 1234 5678', '493012345678'],
+  ['+33 1.23.45.67.89', '33123456789'],
+  ['+48 512 345 678', '48512345678'],
+  ['+47 412 34 567', '4741234567'],
+  ['+91 98765 43210', '919876543210'],
+  ['+7(900)1234567', '79001234567'],
+  ['79001234567', '79001234567'],
+])('%s, as HelpCrunch keeps it, is found by the search for CoMagic\'s %s', (written, digits) => {
+  const key = phoneKey(digits, 'international')!;
+  expect(phoneForms(key).some((form) => written.includes(form))).toBe(true);
+  expect(matches({ id: '1', email: null, phone: written } as Customer, key)).toBe(true);
 });
 
 test('what a search finds is kept only when it really has the contact', () => {
@@ -71,10 +104,12 @@ test('what a search finds is kept only when it really has the contact', () => {
   // Found by "contains 9001234567", but another number.
   expect(matches(customer(null, '+799001234567'), 'phone:79001234567')).toBe(false);
   expect(matches(customer(null, null), 'phone:79001234567')).toBe(false);
-  // The same number with spaces: its own search ("contains 9001234567") cannot find it, so
-  // it is not this contact's, even when another contact's search brought it in.
-  expect(matches(customer(null, '8 900 123 45 67'), 'phone:79001234567')).toBe(false);
+  expect(matches(customer(null, '8 900 123 45 67'), 'phone:79001234567')).toBe(true);
   expect(matches(customer(null, '+7 9001234567'), 'phone:79001234567')).toBe(true);
+  // The same number written in a way its own search cannot find (a slash, two kinds of
+  // separator) is not this contact's, even when another contact's search brought it in.
+  expect(matches(customer(null, '+7 900 123/45/67'), 'phone:79001234567')).toBe(false);
+  expect(matches(customer(null, '+7 900 12-34 567'), 'phone:79001234567')).toBe(false);
   // Vietnam's +84 912 345 678 contains Russia's national 4912345678 but is another number.
   expect(matches(customer(null, '+84912345678'), 'phone:74912345678')).toBe(false);
 });

@@ -18,13 +18,26 @@ export const LAST_NAMES = ['Koval', 'Shevchenko', 'Bondar', 'Tkachenko', 'Melnyk
 export const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', null];
 
 /**
- * The contact (an email, a phone in digits) that the `index`-th linked record of each
- * sandbox has, each sandbox writing it its own way, so that a link between two upstreams
- * has real data to find.
+ * The contact (an email, a phone in international digits) that the `index`-th linked record
+ * of each sandbox has, each sandbox writing it its own way, so that a link between two
+ * upstreams has real data to find. Most phones are Russian; of every ten, one is of the US,
+ * Ukraine, the UK, Germany and France each (`country`).
  */
-export function sandboxContact(index: number): { email: string; phone: string } {
-  return { email: `contact${index}@example.com`, phone: `7900${String(index).padStart(7, '0')}` };
+export function sandboxContact(index: number): { email: string; phone: string; country: SandboxCountry } {
+  const country = COUNTRY_EVERY_TEN[index % 10] ?? 'RU';
+  const digits = PREFIXED_DIGITS[country];
+  // A different number for every index (2,654,437 and 10^digits have no common factor), that looks like one.
+  const subscriber = String(((index + 1) * 2_654_437) % 10 ** digits).padStart(digits, '0');
+  return { email: `contact${index}@example.com`, phone: `${COUNTRY_PREFIX[country]}${subscriber}`, country };
 }
+
+export type SandboxCountry = 'RU' | 'US' | 'UA' | 'GB' | 'DE' | 'FR';
+
+const COUNTRY_EVERY_TEN: Partial<Record<number, SandboxCountry>> = { 4: 'US', 5: 'UA', 6: 'GB', 7: 'DE', 8: 'FR' };
+/** Each country's code and an area code of it: Moscow's mobile 900, New York's 555, Kyiv, London, Berlin, Paris. */
+const COUNTRY_PREFIX: Record<SandboxCountry, string> = { RU: '7900', US: '1555', UA: '38044', GB: '4420', DE: '4930', FR: '331' };
+/** The digits after the prefix. */
+const PREFIXED_DIGITS: Record<SandboxCountry, number> = { RU: 7, US: 7, UA: 7, GB: 8, DE: 8, FR: 8 };
 
 /** How many generated records of each sandbox share a contact. */
 export const LINKED_CONTACTS = 40;

@@ -5,7 +5,7 @@ import { CONTACT_RULES, type ContactKey } from '../../contacts';
 import { UpstreamError } from '../../errors';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
-import { contactFilter, matches } from './contacts';
+import { contactFilters, matches } from './contacts';
 import { CUSTOMER_SHAPE, type Customer, type CustomerPage } from './customer';
 import type { SearchRequest } from './wire';
 
@@ -92,12 +92,13 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
 }
 
 /**
- * The customers of each contact: one OR-ed search per 100 contacts, each customer then kept
- * for every contact it really has (see contacts.ts), never matched by position.
+ * The customers of each contact: one OR-ed search per 100 contacts (of one filter an email,
+ * 22 a phone), each customer then kept for every contact it really has (see contacts.ts),
+ * never matched by position.
  */
-async function searchContacts(client: HelpCrunchClient, keys: ContactKey[], { call }: LoaderRequest): Promise<Map<ContactKey, Customer[]>> {
+async function searchContacts(client: HelpCrunchClient, keys: ContactKey[], request: LoaderRequest): Promise<Map<ContactKey, Customer[]>> {
   const byContact = new Map<ContactKey, Customer[]>();
-  await Promise.all(chunksOf(keys).map((chunk) => searchChunk(client, chunk, call, byContact)));
+  await Promise.all(chunksOf(keys).map((chunk) => searchChunk(client, chunk, request, byContact)));
   return byContact;
 }
 
@@ -106,20 +107,32 @@ async function searchContacts(client: HelpCrunchClient, keys: ContactKey[], { ca
  * one contact may have, the contacts are searched again in halves: a contact matching
  * widely never cuts the others' lists short.
  */
-async function searchChunk(client: HelpCrunchClient, chunk: ContactKey[], call: LoaderRequest['call'], into: Map<ContactKey, Customer[]>): Promise<void> {
-  const filter = chunk.map(contactFilter);
+async function searchChunk(client: HelpCrunchClient, chunk: ContactKey[], request: LoaderRequest, into: Map<ContactKey, Customer[]>): Promise<void> {
+  const filter = chunk.flatMap(contactFilters);
+  const read = (linked: number, leftOut: number) => {
+    request.metrics.linkCandidates.inc({ link: 'contacts', result: 'linked' }, linked);
+    request.metrics.linkCandidates.inc({ link: 'contacts', result: 'left_out' }, leftOut);
+  };
   const seen: Customer[] = [];
   for (let offset = 0; offset < MAX_CUSTOMERS_A_CONTACT; offset += SEARCH_PAGE_SIZE) {
-    const { customers, total } = await searchOurs(client, { comparison: 'OR', filter, limit: SEARCH_PAGE_SIZE, offset, sort: 'customers.lastSeen', order: 'desc' }, call);
+    const search: SearchRequest = { comparison: 'OR', filter, limit: SEARCH_PAGE_SIZE, offset, sort: 'customers.lastSeen', order: 'desc' };
+    const { customers, total } = await searchOurs(client, search, request.call);
     if (offset === 0 && total > MAX_CUSTOMERS_A_CONTACT && chunk.length > 1) {
+      read(0, customers.length);
       const half = Math.ceil(chunk.length / 2);
-      await Promise.all([chunk.slice(0, half), chunk.slice(half)].map((part) => searchChunk(client, part, call, into)));
+      await Promise.all([chunk.slice(0, half), chunk.slice(half)].map((part) => searchChunk(client, part, request, into)));
       return;
     }
     seen.push(...customers);
     if (customers.length < SEARCH_PAGE_SIZE || offset + customers.length >= total) break;
   }
-  for (const key of chunk) into.set(key, seen.filter((customer) => matches(customer, key)));
+  const linked = new Set<Customer>();
+  for (const key of chunk) {
+    const own = seen.filter((customer) => matches(customer, key));
+    for (const customer of own) linked.add(customer);
+    into.set(key, own);
+  }
+  read(linked.size, seen.length - linked.size);
 }
 
 /** A search this server wrote: HelpCrunch refusing it is this server's fault, never the client's. */

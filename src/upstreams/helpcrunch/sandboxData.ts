@@ -4,7 +4,7 @@
  * Generated records use every form the documents allow: timestamps as integers, numeric
  * strings and null, and customData as an object and as `[{property, value}]`.
  */
-import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, random, sandboxContact } from '../../sandbox/random';
+import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, random, sandboxContact, type SandboxCountry } from '../../sandbox/random';
 
 export type RawCustomer = Record<string, unknown> & { id: number };
 
@@ -62,18 +62,41 @@ const SEED_PERSON_CUSTOMERS: Array<Partial<RawCustomer>> = [
   { name: 'Tester Abroad', email: null, phone: '+213123123213' },
 ];
 
+/**
+ * How a help-desk agent or a widget wrote the `index`-th shared contact down: the email in
+ * another case, or the phone in the way its country writes it, with spaces, brackets, dashes
+ * or dots, or as bare digits.
+ */
+function writtenContact(index: number): Partial<RawCustomer> {
+  const { email, phone, country } = sandboxContact(index);
+  /** The last digits of the phone, in groups of these sizes. */
+  const tail = (...sizes: number[]) => {
+    let end = phone.length - sizes.reduce((sum, size) => sum + size, 0);
+    return sizes.map((size) => phone.slice(end, (end += size)));
+  };
+  const written: Record<SandboxCountry, () => string> = {
+    RU: () => (index % 10 === 2 ? `8 (900) ${tail(3, 2, 2).join(' ')}` : `+7 900 ${tail(3, 2, 2).join('-')}`),
+    US: () => `+1 (555) ${tail(3, 4).join('-')}`,
+    UA: () => `+380 44 ${tail(3, 4).join(' ')}`,
+    GB: () => `0044 20 ${tail(4, 4).join(' ')}`,
+    DE: () => `+49 (0)30 ${tail(4, 4).join(' ')}`,
+    FR: () => `+33 1.${tail(2, 2, 2, 2).join('.')}`,
+  };
+  switch (index % 10) {
+    case 0:
+      return { email: email.replace('contact', 'Contact').replace('example.com', 'Example.com'), phone: null };
+    case 3:
+      return { email, phone };
+    case 9:
+      return { email: null, phone: `+${phone}` };
+    default:
+      return { email: null, phone: written[country]() };
+  }
+}
+
 /** The linked customers: each shared contact in one of the ways people write it, and the seed person's. */
 function linkedCustomers(): RawCustomer[] {
-  const linked = Array.from({ length: LINKED_CONTACTS }, (_, index): Partial<RawCustomer> => {
-    const { email, phone } = sandboxContact(index);
-    const forms = [
-      { email: email.replace('contact', 'Contact').replace('example.com', 'Example.com'), phone: null },
-      { email: null, phone: `+${phone}` },
-      { email: null, phone: `8${phone.slice(1)}` },
-      { email, phone },
-    ];
-    return { name: `Linked Contact ${index}`, ...forms[index % forms.length]! };
-  });
+  const linked = Array.from({ length: LINKED_CONTACTS }, (_, index): Partial<RawCustomer> => ({ name: `Linked Contact ${index}`, ...writtenContact(index) }));
   return [...linked, ...SEED_PERSON_CUSTOMERS].map((fields, index) => ({
     id: FIRST_LINKED_CUSTOMER_ID + index,
     name: null,
