@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startCoMagicSandbox } from '../src/upstreams/comagic/sandbox';
 import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
-import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
+import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER, type HelpCrunchDataset } from '../src/upstreams/helpcrunch/sandboxData';
+import { random } from '../src/sandbox/random';
 import type { FakeHttpServer } from '../src/sandbox/fakeHttpServer';
 import { startHelpCrunchSandbox } from '../src/upstreams/helpcrunch/sandbox';
 
@@ -53,11 +54,15 @@ const ENTITY_WARM_UP_REQUESTS = 20;
 /** What /proc counts CPU time in (`getconf CLK_TCK`; 100 on Linux). */
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
+/** The account of many phones the link's cost is read over, and how many queries are sent to it. */
+const LARGE_ACCOUNT_CUSTOMERS = 100_000;
+const LARGE_ACCOUNT_REQUESTS = 10;
+
 const API_KEY = 'bench-helpcrunch-key';
 const ACCESS_TOKEN = 'bench-comagic-token';
 const GENERATED_CUSTOMERS = 150_000;
-// Fresh persons for every server's _entities runs (this one, the naive one, a compared build), the link's and new accounts'.
-const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 4 : 5) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 100;
+// Fresh persons for every server's _entities runs (this one, the naive one, a compared build), new accounts', and the link's two.
+const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 4 : 5) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 20 * (LARGE_ACCOUNT_REQUESTS + 2) + 100;
 /** CoMagic credentials of the same sandbox account, each used for one request only: each request is its account's first. */
 const NEW_ACCOUNTS = Array.from({ length: ENTITY_REQUESTS }, (_, index) => `bench-new-account-${index}`);
 
@@ -263,19 +268,40 @@ async function main(): Promise<void> {
     // phone. Its searches scan the account, so it runs against an account of the sandbox's
     // own size (341 customers), with a server of its own, rather than the 150,000 above.
     console.log('run: the contacts link for 20 persons');
-    const linkHelpcrunch = await startHelpCrunchSandbox({ accounts: { [API_KEY]: createHelpCrunchDataset() }, rateLimitPerMinute: 0, keptCalls: 0 });
-    linkHelpcrunch.fake.latencyMs = LATENCY_MS;
-    closers.push(linkHelpcrunch.close);
-    const linkServer = await startServerProcess(children, { ...serverEnv, HELPCRUNCH_API_URL: linkHelpcrunch.url }, 'server-link');
-    await entityRuns(linkServer.url, personsBatch, linkHelpcrunch.fake, ENTITY_WARM_UP_REQUESTS, PERSONS_CUSTOMERS_QUERY);
-    const personsCustomers = await entityRuns(linkServer.url, personsBatch, linkHelpcrunch.fake, ENTITY_REQUESTS, PERSONS_CUSTOMERS_QUERY);
-    const contactSearch = await timed(1, ENTITY_REQUESTS, () =>
-      fetchText(`${linkHelpcrunch.url}/customers/search`, {
+    const linkRun = async (name: string, dataset: HelpCrunchDataset, requests: number, warmUp: number) => {
+      const sandbox = await startHelpCrunchSandbox({ accounts: { [API_KEY]: dataset }, rateLimitPerMinute: 0 });
+      sandbox.fake.latencyMs = LATENCY_MS;
+      closers.push(sandbox.close);
+      const server = await startServerProcess(children, { ...serverEnv, HELPCRUNCH_API_URL: sandbox.url }, name);
+      await entityRuns(server.url, personsBatch, sandbox.fake, warmUp, PERSONS_CUSTOMERS_QUERY);
+      sandbox.fake.resetCalls();
+      const before = await linkCandidates(server.url);
+      const figures = await entityRuns(server.url, personsBatch, sandbox.fake, requests, PERSONS_CUSTOMERS_QUERY);
+      const after = await linkCandidates(server.url);
+      const searches = sandbox.fake.calls.filter((call) => call.path.endsWith('/customers/search')).map((call) => call.body as { filter: unknown[] });
+      const cost: LinkCost = {
+        customers: dataset.customers.size,
+        phones: [...dataset.customers.values()].filter((customer) => typeof customer.phone === 'string').length,
+        filtersPerSearch: round(searches.reduce((sum, search) => sum + search.filter.length, 0) / Math.max(1, searches.length), 1),
+        linkedPerQuery: round((after.linked - before.linked) / requests, 2),
+        leftOutPerQuery: round((after.leftOut - before.leftOut) / requests, 2),
+      };
+      return { figures, cost, searches, sandbox };
+    };
+    const link = await linkRun('server-link', createHelpCrunchDataset(), ENTITY_REQUESTS, ENTITY_WARM_UP_REQUESTS);
+    // The round trip the link's second step stands for: each search it sent, sent again alone.
+    const linkSearches = link.searches.values();
+    const contactSearch = await timed(1, link.searches.length, () =>
+      fetchText(`${link.sandbox.url}/customers/search`, {
         method: 'POST',
         headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ comparison: 'OR', filter: Array.from({ length: 100 }, (_, i) => ({ field: 'customers.email', operator: '=', value: `nobody${i}@example.com` })), limit: 100 }),
+        body: JSON.stringify(linkSearches.next().value),
       }),
     );
+    // What the phone search form costs where it may cost most: an account of 100,000 customers,
+    // each with a phone written in one of the ways people write them, none of them a person's.
+    console.log('run: the contacts link over 100,000 phones');
+    const large = await linkRun('server-link-large', withWrittenPhones(createHelpCrunchDataset(LARGE_ACCOUNT_CUSTOMERS)), LARGE_ACCOUNT_REQUESTS, 2);
     forgetCalls();
 
     // Memory over a long mixed run: three hot requests to one cold, RSS after warm-up and at the end.
@@ -305,7 +331,16 @@ async function main(): Promise<void> {
     const results: Results = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-      settings: { upstreamLatencyMs: LATENCY_MS, durationSeconds: DURATION_S, connections: CONNECTIONS, hotConnections: HOT_CONNECTIONS, hotRounds: HOT_ROUNDS, entityRequests: ENTITY_REQUESTS, rssSeconds: RSS_SECONDS },
+      settings: {
+        upstreamLatencyMs: LATENCY_MS,
+        durationSeconds: DURATION_S,
+        connections: CONNECTIONS,
+        hotConnections: HOT_CONNECTIONS,
+        hotRounds: HOT_ROUNDS,
+        entityRequests: ENTITY_REQUESTS,
+        largeAccountRequests: LARGE_ACCOUNT_REQUESTS,
+        rssSeconds: RSS_SECONDS,
+      },
       ceiling,
       hot,
       hotQuiet,
@@ -318,7 +353,7 @@ async function main(): Promise<void> {
       searchCall,
       rpcFanOut,
       entities,
-      link: { personsCustomers, contactSearch },
+      link: { personsCustomers: link.figures, cost: link.cost, contactSearch, largeAccount: { personsCustomers: large.figures, cost: large.cost } },
       memory,
       ...(compared &&
         comparedCold &&
@@ -501,7 +536,16 @@ async function entityRuns(
 interface Results {
   date: string;
   machine: { cpus: number; cpu: string; memoryGiB: number; node: string };
-  settings: { upstreamLatencyMs: number; durationSeconds: number; connections: number; hotConnections: number; hotRounds: number; entityRequests: number; rssSeconds: number };
+  settings: {
+    upstreamLatencyMs: number;
+    durationSeconds: number;
+    connections: number;
+    hotConnections: number;
+    hotRounds: number;
+    entityRequests: number;
+    largeAccountRequests: number;
+    rssSeconds: number;
+  };
   ceiling: LoadFigures;
   hot: LoadFigures;
   hotQuiet: LoadFigures;
@@ -514,12 +558,21 @@ interface Results {
   searchCall: Timed;
   rpcFanOut: Timed;
   entities: Record<string, Record<string, EntityFigures>>;
-  /** 20 persons' customers through the contacts link, and one 100-contact search alone. */
-  link: { personsCustomers: EntityFigures; contactSearch: Timed };
+  /** 20 persons' customers through the contacts link, and each of its searches alone; the same over 100,000 phones. */
+  link: { personsCustomers: EntityFigures; cost: LinkCost; contactSearch: Timed; largeAccount: { personsCustomers: EntityFigures; cost: LinkCost } };
   memory: Memory;
   /** The same runs of another build, when `--compare` named one. */
   compared?: Compared;
   targets: Target[];
+}
+
+/** What the contacts link read: HelpCrunch's filters a search, and customers a query it linked or read and left out. */
+interface LinkCost {
+  customers: number;
+  phones: number;
+  filtersPerSearch: number;
+  linkedPerQuery: number;
+  leftOutPerQuery: number;
 }
 
 interface Memory {
@@ -544,6 +597,8 @@ function report(r: Results): string {
     `| ${name} | ${f.requestsPerSecond} | ${f.latencyP50Ms} | ${f.latencyP99Ms} | ${f.upstreamCallsPerQuery ?? '–'} | ${f.non2xx + f.errors} | ${f.rounds?.join(', ') ?? ''} |`;
   const timedRow = (name: string, f: Timed) =>
     `| ${name} | ${f.connections} | ${f.requests} | ${f.requestsPerSecond} | ${f.p50Ms} | ${f.p99Ms} | ${f.serverCpuMsPerRequest ?? '–'} |`;
+  const linkRow = (account: string, f: EntityFigures, cost: LinkCost) =>
+    `| ${account} (${cost.customers.toLocaleString('en')} customers, ${cost.phones.toLocaleString('en')} phones) | ${f.upstreamCallsPerQuery} | ${cost.filtersPerSearch} | ${cost.linkedPerQuery} | ${cost.leftOutPerQuery} | ${f.latencyP50Ms} | ${f.latencyP99Ms} |`;
   const entityRow = (name: string, kind: string, f: EntityFigures) =>
     `| ${kind} | ${name} | ${f.upstreamCallsPerQuery} | ${f.latencyP50Ms} | ${f.latencyP99Ms} |`;
   return `# Benchmark results
@@ -608,13 +663,18 @@ fresh server's, and its 20 calls go at once all the same.
 
 ## The contacts link: 20 persons never seen, with their HelpCrunch customers (${r.settings.entityRequests} requests, one at a time)
 
-| run | HelpCrunch searches / query | p50 ms | p99 ms |
-|---|---:|---:|---:|
-| \`_entities { ... on Person { customers } }\` | ${r.link.personsCustomers.upstreamCallsPerQuery} | ${r.link.personsCustomers.latencyP50Ms} | ${r.link.personsCustomers.latencyP99Ms} |
+| HelpCrunch account | HelpCrunch searches / query | filters / search | customers linked / query | read and left out / query | p50 ms | p99 ms |
+|---|---:|---:|---:|---:|---:|---:|
+${linkRow('the sandbox', r.link.personsCustomers, r.link.cost)}
+${linkRow('every customer a phone, none a person\'s', r.link.largeAccount.personsCustomers, r.link.largeAccount.cost)}
 
 Two round trips one after the other: the persons first (20 CoMagic calls at once, p50 ${r.rpcFanOut.p50Ms} ms alone, above),
-then their contacts in one search per 100 (sent together): one search of 100 contacts alone, p50 ${r.link.contactSearch.p50Ms} ms
-(p99 ${r.link.contactSearch.p99Ms}). The sandbox's generated persons have from one to about ten contacts each.
+then their contacts in one search per 100 (sent together): each search the link sent over the sandbox, sent again alone,
+p50 ${r.link.contactSearch.p50Ms} ms (p99 ${r.link.contactSearch.p99Ms}). The sandbox's generated persons have from one to about ten
+contacts each; a phone is 22 filters (its last six digits in each way they are written), an email one. The second account
+(${r.link.largeAccount.cost.customers.toLocaleString('en')} customers, ${r.settings.largeAccountRequests} queries) shows what reading costs where
+phones are many: every customer read and left out has a phone with a person's last six digits in one of the forms searched,
+and is dropped on this side. Its searches scan the whole account in the sandbox, so its times are the sandbox's, not the link's.
 
 ## Memory
 
@@ -698,6 +758,34 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The records the server's contacts link has read, linked and left out, from its /metrics. */
+async function linkCandidates(url: string): Promise<{ linked: number; leftOut: number }> {
+  const text = await fetchText(`${url}/metrics`);
+  const count = (result: string) => Number(new RegExp(`^contact_graph_link_candidates_total\\{link="contacts",result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { linked: count('linked'), leftOut: count('left_out') };
+}
+
+/**
+ * The dataset with every customer's phone replaced by a random number (seeded), written in one
+ * of the ways people write them: the numbers of an account where many customers left one.
+ */
+function withWrittenPhones(dataset: HelpCrunchDataset): HelpCrunchDataset {
+  const next = random(4242);
+  const digits = (count: number) => Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
+  const forms: Array<(d: string) => string> = [
+    (d) => `+${d}`,
+    (d) => d,
+    (d) => `+${d[0]} ${d.slice(1, 4)} ${d.slice(4, 7)}-${d.slice(7, 9)}-${d.slice(9)}`,
+    (d) => `8 (${d.slice(1, 4)}) ${d.slice(4, 7)} ${d.slice(7, 9)} ${d.slice(9)}`,
+    (d) => `+${d[0]} (${d.slice(1, 4)}) ${d.slice(4, 7)}-${d.slice(7)}`,
+    (d) => `+${d.slice(0, 2)} ${d.slice(2, 4)} ${d.slice(4, 8)} ${d.slice(8)}`,
+    (d) => `+${d.slice(0, 2)} ${d.slice(2, 5)} ${d.slice(5, 8)} ${d.slice(8)}`,
+    (d) => `+${d.slice(0, 2)} ${d[2]}.${d.slice(3, 5)}.${d.slice(5, 7)}.${d.slice(7, 9)}.${d.slice(9)}`,
+  ];
+  for (const customer of dataset.customers.values()) customer.phone = forms[Math.floor(next() * forms.length)]!(digits(11));
+  return dataset;
 }
 
 /** CPU time a child process has used (user and system), in ms, as /proc counts it (in 10 ms ticks). */

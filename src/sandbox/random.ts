@@ -25,10 +25,16 @@ export const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', null
  */
 export function sandboxContact(index: number): { email: string; phone: string; country: SandboxCountry } {
   const country = COUNTRY_EVERY_TEN[index % 10] ?? 'RU';
-  const digits = PREFIXED_DIGITS[country];
-  // A different number for every index (2,654,437 and 10^digits have no common factor), that looks like one.
-  const subscriber = String(((index + 1) * 2_654_437) % 10 ** digits).padStart(digits, '0');
-  return { email: `contact${index}@example.com`, phone: `${COUNTRY_PREFIX[country]}${subscriber}`, country };
+  return { email: `contact${index}@example.com`, phone: `${COUNTRY_PREFIX[country]}${phoneDigits(index + 1, PREFIXED_DIGITS[country], 2_654_437)}`, country };
+}
+
+/**
+ * `digits` digits that look like a phone number's, a different number for every `n` below
+ * 10^digits: `multiplier` must have no factor 2 or 5. Each generator takes its own, so that
+ * the numbers of one rarely share their last digits with another's.
+ */
+export function phoneDigits(n: number, digits: number, multiplier: number): string {
+  return String((n * multiplier) % 10 ** digits).padStart(digits, '0');
 }
 
 export type SandboxCountry = 'RU' | 'US' | 'UA' | 'GB' | 'DE' | 'FR';

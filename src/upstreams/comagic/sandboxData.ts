@@ -3,7 +3,7 @@
  * 6152759362 and 6152759377) plus generated persons and visitors of no person. Generation
  * is seeded, so every run serves the same data.
  */
-import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, random, sandboxContact } from '../../sandbox/random';
+import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, phoneDigits, random, sandboxContact } from '../../sandbox/random';
 
 export interface RawPersonVisitor {
   person_id: number;
@@ -74,7 +74,7 @@ export function createCoMagicDataset(generatedPersons = 100, bareVisitors = 20):
         visitor_id: id,
         name: next() < 0.8 ? name : null,
         emails: next() < 0.7 ? [`visitor${id}@example.com`] : [],
-        phones: next() < 0.7 ? [`7495${String(id).slice(-7)}`] : null,
+        phones: next() < 0.7 ? [`7495${phoneDigits(id % 10_000_000, 7, 4_256_233)}`] : null,
         company: pick(COMPANIES),
         commentary: next() < 0.3 ? 'Asked for a call back' : null,
       });

@@ -4,7 +4,7 @@
  * Generated records use every form the documents allow: timestamps as integers, numeric
  * strings and null, and customData as an object and as `[{property, value}]`.
  */
-import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, random, sandboxContact, type SandboxCountry } from '../../sandbox/random';
+import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, phoneDigits, random, sandboxContact, type SandboxCountry } from '../../sandbox/random';
 
 export type RawCustomer = Record<string, unknown> & { id: number };
 
@@ -145,7 +145,7 @@ export function createHelpCrunchDataset(generated = 300): HelpCrunchDataset {
       email: `${first}.${last}.${id}@example.com`.toLowerCase(),
       userId: `user_${id}`,
       company: pick(COMPANIES),
-      phone: next() < 0.5 ? `+38050${String(id).slice(-7)}` : null,
+      phone: next() < 0.5 ? `+38050${phoneDigits(id % 10_000_000, 7, 7_919_993)}` : null,
       firstSeen: form === 0 ? firstSeen : form === 1 ? String(firstSeen) : null,
       lastSeen: form === 0 ? lastSeen : form === 1 ? String(lastSeen) : null,
       location: pick(CITIES),
