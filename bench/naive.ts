@@ -13,6 +13,8 @@ import { parse } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { customerSchema } from '../src/upstreams/helpcrunch/customer';
 import { readTypeDefs } from '../src/graphql/schema';
+import { LINKS } from '../src/links';
+import { UPSTREAMS } from '../src/upstreams';
 
 const [helpcrunchUrl, apiKey, comagicUrl, accessToken] = process.argv.slice(2);
 if (!helpcrunchUrl || !apiKey || !comagicUrl || !accessToken) {
@@ -64,7 +66,7 @@ const resolvers = {
 
 async function main(): Promise<void> {
   const server = new ApolloServer({
-    schema: buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers }),
+    schema: buildSubgraphSchema({ typeDefs: parse(readTypeDefs({ upstreams: UPSTREAMS, links: LINKS })), resolvers }),
   });
   const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
   console.log(`READY ${url.replace(/\/$/, '')}`);

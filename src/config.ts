@@ -3,14 +3,14 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { boolean, integer } from './envValues';
 import { tracingConfig, tracingEnv, type TracingConfig } from './tracing/config';
-import { UPSTREAMS, type KnownUpstream } from './upstreams';
-import type { SettingsOf, UnionToIntersection } from './upstreams/upstream';
 
 /**
- * Every setting the server reads, parsed and validated once at start-up.
- * Nothing else in the code base reads `process.env`.
+ * Every setting the server reads, parsed and validated once at start-up: the shared ones,
+ * and each upstream's own under `upstreams` (typed by the list handed to `loadConfig`; an
+ * upstream's own code is handed its settings alone). Nothing else in the code base reads
+ * `process.env`.
  */
-export interface Config extends UpstreamSettings {
+export interface Config<Upstreams = Record<string, unknown>> {
   /** The address to listen on: loopback outside production, every interface in it. */
   host: string;
   port: number;
@@ -57,10 +57,26 @@ export interface Config extends UpstreamSettings {
   };
   /** OpenTelemetry traces, from the standard `OTEL_*` variables; off without an endpoint. */
   tracing: TracingConfig;
+  /** Each upstream's own settings, under its name, from its folder's config.ts. */
+  upstreams: Upstreams;
 }
 
-/** Each upstream's own settings, under its name, from its folder's config.ts. */
-export type UpstreamSettings = { [U in KnownUpstream as U['name']]: SettingsOf<U> };
+/** What this module reads of an upstream: its variables, and its settings once they are valid. */
+export interface UpstreamVariables<Name extends string = string, Env extends z.ZodRawShape = z.ZodRawShape, Settings = unknown> {
+  name: Name;
+  /** The variable of its credential: required in production, unless requests bring their own. */
+  credential: { variable: keyof Env & string };
+  env: Env;
+  settings(env: z.output<z.ZodObject<Env>>): Settings;
+}
+
+/** Any upstream, as this module reads it. */
+type AnyUpstreamVariables = UpstreamVariables<string, any, any>;
+
+/** The settings of each of `U`, under its name. */
+export type SettingsByName<U extends readonly AnyUpstreamVariables[]> = {
+  [Upstream in U[number] as Upstream['name']]: ReturnType<Upstream['settings']>;
+};
 
 /** What one operation may ask for; larger ones are refused before they run. */
 export interface GraphQLLimitsConfig {
@@ -109,10 +125,8 @@ const host = z
     return value;
   });
 
-/** Every upstream's variables, from its folder. */
-const upstreamEnv = Object.assign({}, ...UPSTREAMS.map((upstream) => upstream.env)) as UnionToIntersection<KnownUpstream['env']>;
-
-const envSchema = z.object({
+/** The variables every server reads, whatever its upstreams. */
+const sharedEnv = {
   // Unset: 127.0.0.1 outside production, 0.0.0.0 in it.
   HOST: host,
   PORT: integer(0, 65535, 4000),
@@ -137,7 +151,6 @@ const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: integer(0, 10_000, 15),
   GRAPHQL_MAX_TOKENS: integer(1, 1_000_000, 2_000),
   GRAPHQL_MAX_DIRECTIVES: integer(0, 10_000, 50),
-  ...upstreamEnv,
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000, 3_000),
   UPSTREAM_DEADLINE_MS: integer(1, 300_000, 8_000),
   UPSTREAM_MAX_WAIT_MS: integer(0, 120_000, 2_000),
@@ -162,27 +175,30 @@ const envSchema = z.object({
   CACHE_TIMEOUT_MS: integer(1, 60_000, 250),
   CACHE_STALE_SECONDS: integer(0, 86_400 * 30, 3_600),
   ...tracingEnv,
-});
+};
 
-type Env = z.output<typeof envSchema>;
+/** The shared variables as parsed; each upstream's are read by name. */
+type Env = z.output<z.ZodObject<typeof sharedEnv>> & Record<string, unknown>;
 
-/** Every variable the server reads, with its schema. */
-export const ENV_VARIABLES: Readonly<Record<string, z.ZodType>> = envSchema.shape;
+/** Every variable a server of these upstreams reads, with its schema: the shared ones and each upstream's. */
+export function envVariables(upstreams: readonly AnyUpstreamVariables[]): Readonly<Record<string, z.ZodType>> {
+  return Object.assign({}, sharedEnv, ...upstreams.map((upstream) => upstream.env));
+}
 
 /**
  * A rule between variables, checked whenever the variables it reads were valid themselves,
  * so that one start-up names every variable that is wrong, whatever else is.
  */
-function rule(reads: Array<keyof Env>, variable: keyof Env, holds: (env: Env) => boolean, message: string) {
+function rule(reads: string[], variable: string, holds: (env: Env) => boolean, message: string) {
   return z.refine<Env>(holds, {
     path: [variable],
     message,
-    when: ({ issues }) => !issues.some((issue) => reads.includes(issue.path?.[0] as keyof Env)),
+    when: ({ issues }) => !issues.some((issue) => reads.includes(String(issue.path?.[0]))),
   });
 }
 
 // Where requests bring their own credentials, the configured ones are only a fallback.
-const credentialRequired = (variable: KnownUpstream['credential']['variable']) =>
+const credentialRequired = (variable: string) =>
   rule(
     ['NODE_ENV', 'ALLOW_CREDENTIAL_HEADERS', variable],
     variable,
@@ -190,27 +206,31 @@ const credentialRequired = (variable: KnownUpstream['credential']['variable']) =
     'is required when NODE_ENV=production (unless ALLOW_CREDENTIAL_HEADERS=true)',
   );
 
-const configSchema = envSchema.check(
-  ...UPSTREAMS.map((upstream) => credentialRequired(upstream.credential.variable)),
-  rule(
-    ['CACHE_TTL_SECONDS', 'CACHE_NOT_FOUND_TTL_SECONDS'],
-    'CACHE_NOT_FOUND_TTL_SECONDS',
-    (e) => e.CACHE_NOT_FOUND_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
-    'must not be longer than CACHE_TTL_SECONDS',
-  ),
-  rule(
-    ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
-    'UPSTREAM_DEADLINE_MS',
-    (e) => e.UPSTREAM_DEADLINE_MS >= e.UPSTREAM_TIMEOUT_MS,
-    'must not be shorter than UPSTREAM_TIMEOUT_MS',
-  ),
-);
+/** The whole environment of a server of these upstreams, with the rules between its variables. */
+function configSchema(upstreams: readonly AnyUpstreamVariables[]) {
+  return (z.object(envVariables(upstreams)) as unknown as z.ZodType<Env, NodeJS.ProcessEnv>).check(
+    ...upstreams.map((upstream) => credentialRequired(upstream.credential.variable)),
+    rule(
+      ['CACHE_TTL_SECONDS', 'CACHE_NOT_FOUND_TTL_SECONDS'],
+      'CACHE_NOT_FOUND_TTL_SECONDS',
+      (e) => e.CACHE_NOT_FOUND_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
+      'must not be longer than CACHE_TTL_SECONDS',
+    ),
+    rule(
+      ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
+      'UPSTREAM_DEADLINE_MS',
+      (e) => e.UPSTREAM_DEADLINE_MS >= e.UPSTREAM_TIMEOUT_MS,
+      'must not be shorter than UPSTREAM_TIMEOUT_MS',
+    ),
+  );
+}
 
 /**
- * Parses the environment. Throws a ConfigError naming every variable that is wrong.
+ * Parses the environment of a server of these upstreams: the shared variables and theirs.
+ * Throws a ConfigError naming every variable that is wrong.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+export function loadConfig<const U extends readonly AnyUpstreamVariables[]>(upstreams: U, env: NodeJS.ProcessEnv = process.env): Config<SettingsByName<U>> {
+  const parsed = configSchema(upstreams).safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -238,7 +258,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
     },
-    ...(Object.fromEntries(UPSTREAMS.map((upstream) => [upstream.name, upstream.settings(e)])) as UpstreamSettings),
     upstream: {
       attemptTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
       deadlineMs: e.UPSTREAM_DEADLINE_MS,
@@ -255,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       staleSeconds: e.CACHE_STALE_SECONDS,
     },
     tracing: tracingConfig(e),
+    upstreams: Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream.settings(e)])) as SettingsByName<U>,
   };
 }
 

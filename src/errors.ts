@@ -3,9 +3,11 @@
  * above the clients (loaders, resolvers, the GraphQL error formatter) speaks only these.
  */
 
-import type { UpstreamService } from './upstreams';
-
-export type { UpstreamService };
+/**
+ * An upstream's name, as its folder gives it (its `Upstream.name`): the label of its
+ * metrics, logs, errors and cache keys. Shared code knows no list of them.
+ */
+export type UpstreamService = string;
 
 export type UpstreamErrorCode =
   /** The request has no credential for this upstream (none configured, none sent). */

@@ -1,34 +1,24 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from './config';
-import { CREDENTIAL_HEADERS } from './credentials';
-import { UPSTREAMS } from './upstreams';
 
 export type { Logger };
 
-/**
- * Where a credential could sit in a logged object: the authorization header, each upstream's
- * credential header (in a request's headers), and the places its folder names.
- */
-const CREDENTIAL_PATHS = new Set([
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  ...CREDENTIAL_HEADERS.flatMap((header) => [`headers["${header}"]`, `req.headers["${header}"]`]),
-  ...UPSTREAMS.flatMap(({ logRedactPaths }) => logRedactPaths),
-]);
+/** Where a credential could sit in any logged object: the authorization header. */
+const AUTHORIZATION_PATHS = ['authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization'];
 
 /**
  * JSON logs, on stdout unless a destination is given. Credentials are never passed to the
- * logger; the redact paths are a second guard for the places that could carry them.
- * Stdout is written asynchronously and in batches (see `stdout`).
+ * logger; the redact paths are a second guard for the places that could carry them: the
+ * authorization header, and those `credentialPaths` names (each upstream's credential
+ * header, and the places its folder names). Stdout is written asynchronously and in batches
+ * (see `stdout`).
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(level: LogLevel, credentialPaths: readonly string[], destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
     base: { service: 'contact-graph' },
     redact: {
-      paths: [...CREDENTIAL_PATHS],
+      paths: [...new Set([...AUTHORIZATION_PATHS, ...credentialPaths])],
       censor: '[REDACTED]',
     },
   };

@@ -1,12 +1,12 @@
-import { ConfigError, loadConfig, loadDotEnvFile } from './config';
-import { createLogger, flushLogs } from './logger';
-import { startServer } from './server';
+import { ConfigError, loadDotEnvFile } from './config';
+import { flushLogs } from './logger';
+import { createServerLogger, loadServerConfig, startServer } from './server';
 
 async function main(): Promise<void> {
   loadDotEnvFile();
   let config;
   try {
-    config = loadConfig();
+    config = loadServerConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createServerLogger(config.logLevel);
   const server = await startServer(config, logger);
   flushLogs(logger);
 

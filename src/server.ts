@@ -11,26 +11,56 @@ import { printSchema } from 'graphql';
 import { EntityCache } from './cache/entityCache';
 import { persistedQueryCache } from './cache/persistedQueries';
 import { cacheableAnswerPlugin, ResponseCache } from './cache/responseCache';
-import { staleDataPlugin } from './plugins/staleData';
 import { createCacheStore } from './cache/store';
-import type { Config } from './config';
-import { cacheScopes, createContext, createServices, type Context } from './context';
-import { CREDENTIAL_HEADERS, requestCredentials } from './credentials';
+import { loadConfig, type Config, type LogLevel, type SettingsByName } from './config';
+import type { Context } from './context';
+import { CredentialHeaders } from './credentials';
+import { buildSchema } from './graphql/schema';
 import { formatError } from './graphqlErrors';
 import { httpFront, sendJson } from './http/front';
 import { graphqlRoute } from './http/graphql';
 import { requestId, requestLog, requestLogger, requestSummary } from './http/requestLog';
 import { KnownOperationTypesRule } from './knownOperationTypes';
-import type { Logger } from './logger';
+import { LINKS } from './links';
+import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
 import { errorLogPlugin } from './plugins/errorLog';
 import { graphqlMetricsPlugin } from './plugins/metrics';
 import { requestSummaryPlugin } from './plugins/requestSummary';
+import { staleDataPlugin } from './plugins/staleData';
 import { tracingPlugin } from './plugins/tracing';
 import { queryLimits } from './queryLimits';
 import { resolveUpstreams } from './sandbox';
+import { cacheScopes, createContext, createServices } from './services';
 import { createTracing } from './tracing/tracing';
-import { buildSchema } from './graphql/schema';
+import { UPSTREAMS } from './upstreams';
+
+/*
+ * The composition root: the one module (with main.ts, which starts it) that reads the list of
+ * upstreams and links, and hands it to the shared machinery below, which knows only the
+ * `Upstream` contract: the variables read, the redaction of credentials, the sandboxes, the
+ * accounts and each request's loaders, the schema and its resolvers.
+ */
+
+/** This server's settings: the shared ones, and each upstream's under its name. */
+export type ServerConfig = Config<SettingsByName<typeof UPSTREAMS>>;
+
+/** Reads and validates this server's settings from the environment; throws a ConfigError naming every variable that is wrong. */
+export function loadServerConfig(env?: NodeJS.ProcessEnv): ServerConfig {
+  return loadConfig(UPSTREAMS, env);
+}
+
+const credentialHeaders = new CredentialHeaders(UPSTREAMS);
+
+/** The server's logger: JSON lines with every place an upstream's credential could sit redacted. */
+export function createServerLogger(level: LogLevel, destination?: Parameters<typeof createLogger>[2]): Logger {
+  return createLogger(level, [...credentialHeaders.logPaths(), ...UPSTREAMS.flatMap(({ logRedactPaths }) => logRedactPaths)], destination);
+}
+
+/** The subgraph's schema: every upstream's types and the links between them, with their resolvers. */
+export function buildGraphSchema() {
+  return buildSchema({ upstreams: UPSTREAMS, links: LINKS });
+}
 
 export interface RunningServer {
   /** `http://host:port`; the GraphQL endpoint is `${url}/graphql`. */
@@ -46,17 +76,17 @@ export interface RunningServer {
  * Starts the subgraph: upstreams (or their sandboxes), the cache, Apollo Server, and the
  * HTTP routes. Resolves once the server accepts requests.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const metrics = new Metrics();
   const tracing = createTracing(config.tracing, logger);
-  const upstreams = await resolveUpstreams(config, logger);
+  const upstreams = await resolveUpstreams(UPSTREAMS, config, logger);
   const store = await createCacheStore(config.cache, logger, metrics);
   const entityCache = new EntityCache(store.layer('entity'), {
     foundSeconds: config.cache.ttlSeconds,
     notFoundSeconds: config.cache.notFoundTtlSeconds,
     staleSeconds: config.cache.staleSeconds,
   });
-  const services = createServices(config, {
+  const services = createServices(UPSTREAMS, config, {
     endpoints: upstreams.endpoints,
     entityCache,
     redis: store.redis,
@@ -70,7 +100,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const limits = queryLimits(config.graphql, { introspection });
   // Registered by one replica, known to all: the hashes live in the shared cache (a miss when it fails).
   const persistedQueries = { cache: persistedQueryCache(store.layer('apq')), ttl: config.persistedQueryTtlSeconds };
-  const schema = buildSchema();
+  const schema = buildGraphSchema();
   // An answer depends on the schema and the limits it passed: a deploy changing either starts afresh.
   const answersVersion = createHash('sha256').update(printSchema(schema)).update(JSON.stringify(config.graphql)).digest('hex').slice(0, 16);
   const responseCache = new ResponseCache(store.kind === 'redis' ? store.layer('response') : undefined, answersVersion);
@@ -103,12 +133,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await apollo.start();
 
   let stopping = false;
-  const credentialsOf = (headers: IncomingHttpHeaders) =>
-    requestCredentials(headers, services.defaults, config.allowCredentialHeaders);
+  const credentialsOf = (headers: IncomingHttpHeaders) => credentialHeaders.read(headers, services.defaults, config.allowCredentialHeaders);
   httpServer.on(
     'request',
     httpFront({
-      requestLog: requestLog(logger),
+      requestLog: requestLog(
+        logger,
+        UPSTREAMS.map(({ name }) => name),
+      ),
       get: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/ready': async (_req, res) => {
@@ -133,7 +165,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         responseCache,
         metrics: config.metricsEnabled ? metrics : undefined,
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
-        headers: config.allowCredentialHeaders ? { vary: CREDENTIAL_HEADERS.join(', ') } : {},
+        headers: config.allowCredentialHeaders ? { vary: credentialHeaders.names.join(', ') } : {},
         tracing,
         scopesOf: (headers) => {
           try {

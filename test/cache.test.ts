@@ -81,7 +81,7 @@ test('not-found is cached for the shorter not-found TTL only', async () => {
 test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', async () => {
   const store = await createCacheStore(
     { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200, staleSeconds: 0 },
-    createLogger('silent'),
+    createLogger('silent', []),
     new Metrics(),
   );
   const cache = store.layer('entity');

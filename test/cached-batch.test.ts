@@ -3,7 +3,6 @@ import { trace } from '@opentelemetry/api';
 import { EntityCache } from '../src/cache/entityCache';
 import { StaleEntities } from '../src/cache/staleData';
 import { UpstreamError } from '../src/errors';
-import { noUpstreamCalls } from '../src/http/requestLog';
 import { cachedBatch, type Outcome } from '../src/loaders/cachedBatch';
 import { Metrics } from '../src/metrics';
 
@@ -19,7 +18,7 @@ const refused = () => new UpstreamError('UPSTREAM_UNAUTHENTICATED', 'no', { serv
 
 function setUp(ttl = { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 600 }) {
   const cache = new EntityCache(new InMemoryLRUCache<string>(), ttl);
-  const request = { call: { requestId: 'r-1', upstreamCalls: noUpstreamCalls() }, stale: new StaleEntities(), metrics: new Metrics(), tracer: trace.getTracer('test') };
+  const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), metrics: new Metrics(), tracer: trace.getTracer('test') };
   const asked: number[][] = [];
   const batch = (ids: number[], fetch: (missing: number[]) => Promise<Map<number, Outcome<Thing>>>) =>
     cachedBatch<Thing>({

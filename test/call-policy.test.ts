@@ -45,7 +45,7 @@ function policyWith(throttle: Throttle, options: Partial<ConstructorParameters<t
     account: 'test-account',
     concurrency: 4,
     throttle,
-    logger: createLogger('silent', { write: () => undefined }),
+    logger: createLogger('silent', [], { write: () => undefined }),
     metrics: new Metrics(),
     tracer: trace.getTracer('test'),
     attemptTimeoutMs: 1_000,

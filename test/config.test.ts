@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config';
-import { concurrencyCaps } from '../src/context';
+import { ConfigError } from '../src/config';
+import { loadServerConfig } from '../src/server';
+import { concurrencyCaps } from '../src/services';
+import { UPSTREAMS } from '../src/upstreams';
 
 function errorOf(env: Record<string, string>): string {
   try {
-    loadConfig(env);
+    loadServerConfig(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
@@ -15,7 +17,7 @@ function errorOf(env: Record<string, string>): string {
 }
 
 test('an empty environment gives the documented defaults, with sandboxes for both upstreams', () => {
-  const config = loadConfig({});
+  const config = loadServerConfig({});
   expect(config).toEqual({
     host: '127.0.0.1',
     port: 4000,
@@ -36,8 +38,6 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
       maxTokens: 2_000,
       maxDirectives: 50,
     },
-    helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: undefined },
-    comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined },
     upstream: { attemptTimeoutMs: 3_000, deadlineMs: 8_000, maxWaitMs: 2_000, breakerFailures: 5, breakerHalfOpenMs: 10_000 },
     cache: { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 10_000, timeoutMs: 250, staleSeconds: 3_600 },
     tracing: {
@@ -52,29 +52,33 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
       samplerRatio: 1,
       batch: { scheduledDelayMillis: 5_000, exportTimeoutMillis: 30_000, maxQueueSize: 2_048, maxExportBatchSize: 512 },
     },
+    upstreams: {
+      helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: undefined },
+      comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined },
+    },
   });
 });
 
 test('unset, the concurrency caps are what each account may spend at once; set, they are used as given', () => {
   // HelpCrunch: one limiter window's burst (9 every 5 s for 120 a minute), at most 64.
   // CoMagic: the points budget alone decides, within 64 sockets.
-  expect(concurrencyCaps(loadConfig({}))).toEqual({ helpcrunch: 9, comagic: 64 });
-  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600' })).helpcrunch).toBe(19);
-  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '2' })).helpcrunch).toBe(1);
-  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' })).helpcrunch).toBe(64);
-  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_CONCURRENCY: '', COMAGIC_CONCURRENCY: ' ' }))).toEqual({ helpcrunch: 9, comagic: 64 });
-  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_CONCURRENCY: '4', COMAGIC_CONCURRENCY: '4' }))).toEqual({ helpcrunch: 4, comagic: 4 });
-  expect(concurrencyCaps(loadConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600', HELPCRUNCH_CONCURRENCY: '64' })).helpcrunch).toBe(64);
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({}))).toEqual({ helpcrunch: 9, comagic: 64 });
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600' })).helpcrunch).toBe(19);
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '2' })).helpcrunch).toBe(1);
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' })).helpcrunch).toBe(64);
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({ HELPCRUNCH_CONCURRENCY: '', COMAGIC_CONCURRENCY: ' ' }))).toEqual({ helpcrunch: 9, comagic: 64 });
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({ HELPCRUNCH_CONCURRENCY: '4', COMAGIC_CONCURRENCY: '4' }))).toEqual({ helpcrunch: 4, comagic: 4 });
+  expect(concurrencyCaps(UPSTREAMS, loadServerConfig({ HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '600', HELPCRUNCH_CONCURRENCY: '64' })).helpcrunch).toBe(64);
 });
 
 test('HOST defaults to loopback outside production and to every interface in it', () => {
-  expect(loadConfig({}).host).toBe('127.0.0.1');
-  expect(loadConfig({ NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k', COMAGIC_ACCESS_TOKEN: 't' }).host).toBe('0.0.0.0');
-  expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  expect(loadServerConfig({}).host).toBe('127.0.0.1');
+  expect(loadServerConfig({ NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k', COMAGIC_ACCESS_TOKEN: 't' }).host).toBe('0.0.0.0');
+  expect(loadServerConfig({ HOST: 'localhost' }).host).toBe('localhost');
 });
 
 test('every variable is read', () => {
-  const config = loadConfig({
+  const config = loadServerConfig({
     HOST: '::',
     PORT: '8080',
     NODE_ENV: 'production',
@@ -144,8 +148,6 @@ test('every variable is read', () => {
     http: { bodyLimitBytes: 65_536, shutdownTimeoutMs: 2_500 },
     persistedQueryTtlSeconds: 600,
     graphql: { introspection: true, landingPage: false, maxDepth: 6, maxCost: 900, maxAliases: 3, maxTokens: 400, maxDirectives: 5 },
-    helpcrunch: { apiUrl: 'http://127.0.0.1:9000/v1', apiKey: 'key', rateLimitPerMinute: 60, concurrency: 2 },
-    comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8 },
     upstream: { attemptTimeoutMs: 1500, deadlineMs: 4000, maxWaitMs: 0, breakerFailures: 3, breakerHalfOpenMs: 500 },
     cache: {
       url: 'redis://:secret@cache:6379/2',
@@ -168,16 +170,20 @@ test('every variable is read', () => {
       // A batch is never larger than the queue.
       batch: { scheduledDelayMillis: 1_000, exportTimeoutMillis: 3_000, maxQueueSize: 100, maxExportBatchSize: 100 },
     },
+    upstreams: {
+      helpcrunch: { apiUrl: 'http://127.0.0.1:9000/v1', apiKey: 'key', rateLimitPerMinute: 60, concurrency: 2 },
+      comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8 },
+    },
   });
 });
 
 test('tracing is off without an endpoint, when the SDK is disabled, or with no exporter; a traces endpoint is used as it is', () => {
   const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com' };
-  expect(loadConfig(endpoint).tracing.tracesUrl).toBe('https://otel.example.com/v1/traces');
-  expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing.tracesUrl).toBeUndefined();
-  expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing.tracesUrl).toBeUndefined();
-  expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/custom' }).tracing.tracesUrl).toBe('http://127.0.0.1:4318/custom');
-  expect(loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes' }).tracing.serviceName).toBe('from-attributes');
+  expect(loadServerConfig(endpoint).tracing.tracesUrl).toBe('https://otel.example.com/v1/traces');
+  expect(loadServerConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing.tracesUrl).toBeUndefined();
+  expect(loadServerConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing.tracesUrl).toBeUndefined();
+  expect(loadServerConfig({ ...endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/custom' }).tracing.tracesUrl).toBe('http://127.0.0.1:4318/custom');
+  expect(loadServerConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes' }).tracing.serviceName).toBe('from-attributes');
 });
 
 test('an OTLP header or endpoint that is wrong is refused without echoing it: it may hold the backend\'s key', () => {
@@ -230,18 +236,18 @@ test.each([
 
 test('in production introspection and the landing page are off unless enabled', () => {
   const production = { NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k', COMAGIC_ACCESS_TOKEN: 't' };
-  expect(loadConfig(production).graphql).toMatchObject({ introspection: false, landingPage: false });
-  expect(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' }).graphql).toMatchObject({
+  expect(loadServerConfig(production).graphql).toMatchObject({ introspection: false, landingPage: false });
+  expect(loadServerConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_LANDING_PAGE: '1' }).graphql).toMatchObject({
     introspection: true,
     landingPage: true,
   });
 });
 
 test('in production, credentials may be left to the requests only when credential headers are allowed', () => {
-  const config = loadConfig({ NODE_ENV: 'production', ALLOW_CREDENTIAL_HEADERS: 'true' });
+  const config = loadServerConfig({ NODE_ENV: 'production', ALLOW_CREDENTIAL_HEADERS: 'true' });
   expect(config.allowCredentialHeaders).toBe(true);
-  expect(config.helpcrunch.apiKey).toBeUndefined();
-  expect(config.comagic.accessToken).toBeUndefined();
+  expect(config.upstreams.helpcrunch.apiKey).toBeUndefined();
+  expect(config.upstreams.comagic.accessToken).toBeUndefined();
 });
 
 test('every wrong variable is named at once', () => {
@@ -259,7 +265,7 @@ test('a bad CACHE_URL is named without echoing it (it may hold a password)', () 
 test('.env.example is a valid configuration, and the README documents each of its variables', () => {
   const root = join(__dirname, '..');
   const example = parseEnv(readFileSync(join(root, '.env.example'), 'utf8'));
-  expect(() => loadConfig(example)).not.toThrow();
+  expect(() => loadServerConfig(example)).not.toThrow();
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const names = Object.keys(example);
   expect(names.length).toBeGreaterThan(30);

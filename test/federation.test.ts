@@ -11,6 +11,7 @@ import { parse } from 'graphql';
 import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import { subgraphSdl } from '../src/graphql/schema';
+import { buildGraphSchema } from '../src/server';
 import { comagicCalls, helpcrunchCalls, postGraphQL, useTestServer, withTestServer } from './support/harness';
 
 const t = useTestServer();
@@ -192,7 +193,7 @@ describe('behind a real gateway, composed with an orders subgraph', () => {
 
     // What `rover supergraph compose` does, from the SDL this subgraph publishes.
     const composed = composeServices([
-      { name: 'contacts', url: `${t.server.url}/graphql`, typeDefs: parse(await subgraphSdl()) },
+      { name: 'contacts', url: `${t.server.url}/graphql`, typeDefs: parse(await subgraphSdl(buildGraphSchema())) },
       { name: 'orders', url: ordersUrl, typeDefs: parse(ORDERS_SDL) },
     ]);
     expect(composed.errors).toBeUndefined();

@@ -2,9 +2,8 @@ import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { trace } from '@opentelemetry/api';
 import { EntityCache } from '../src/cache/entityCache';
 import { StaleEntities } from '../src/cache/staleData';
-import { loadConfig } from '../src/config';
-import { noUpstreamCalls } from '../src/http/requestLog';
 import { createLogger } from '../src/logger';
+import { loadServerConfig } from '../src/server';
 import { Metrics } from '../src/metrics';
 import { UpstreamConnection } from '../src/transport/http';
 import { helpcrunchAccounts } from '../src/upstreams/helpcrunch/account';
@@ -30,10 +29,10 @@ afterAll(async () => {
 beforeEach(() => sandbox.fake.resetCalls());
 
 function requestLoaders(cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 0, notFoundSeconds: 0, staleSeconds: 0 })) {
-  const config = loadConfig({ NODE_ENV: 'test', HELPCRUNCH_API_URL: sandbox.url, HELPCRUNCH_API_KEY: KEY, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' });
+  const config = loadServerConfig({ NODE_ENV: 'test', HELPCRUNCH_API_URL: sandbox.url, HELPCRUNCH_API_KEY: KEY, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' });
   const metrics = new Metrics();
-  const client = helpcrunchAccounts(config, { connection, redis: undefined, logger: createLogger('silent'), metrics, tracer: trace.getTracer('test') })(KEY, 'fp');
-  const request = { call: { requestId: 'r-1', upstreamCalls: noUpstreamCalls() }, stale: new StaleEntities(), metrics, tracer: trace.getTracer('test') };
+  const client = helpcrunchAccounts(config.upstreams.helpcrunch, config, { connection, redis: undefined, logger: createLogger('silent', []), metrics, tracer: trace.getTracer('test') })(KEY, 'fp');
+  const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), metrics, tracer: trace.getTracer('test') };
   return createHelpCrunchLoaders(client, cache, 'fp', request);
 }
 

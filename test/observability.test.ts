@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../src/logger';
+import { createServerLogger } from '../src/server';
 import { FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { FIRST_GENERATED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
 import {
@@ -243,7 +243,7 @@ describe('logs', () => {
 
 test('the logger itself redacts credentials wherever a logged object could carry them', () => {
   const lines: string[] = [];
-  const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+  const logger = createServerLogger('info', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
   logger.info(
     {
       req: { headers: { authorization: 'Bearer s1', 'x-helpcrunch-api-key': 's2', 'x-comagic-access-token': 's3' } },

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ENV_VARIABLES } from '../src/config';
+import { envVariables } from '../src/config';
 import { mergedResolvers } from '../src/graphql/resolvers';
-import { assertResolvesOnlyWhatExists, buildSchema } from '../src/graphql/schema';
+import { assertResolvesOnlyWhatExists } from '../src/graphql/schema';
+import { LINKS } from '../src/links';
+import { buildGraphSchema } from '../src/server';
 import { UPSTREAMS } from '../src/upstreams';
 
 const SRC = join(__dirname, '..', 'src');
@@ -46,7 +48,7 @@ test('each upstream\'s variables are its own, named after it, and read as its fo
   for (const upstream of UPSTREAMS) {
     for (const [variable, schema] of Object.entries(upstream.env)) {
       expect(variable.startsWith(`${upstream.name.toUpperCase()}_`)).toBe(true);
-      expect(ENV_VARIABLES[variable]).toBe(schema);
+      expect(envVariables(UPSTREAMS)[variable]).toBe(schema);
     }
   }
 });
@@ -57,12 +59,12 @@ test('no two upstreams give a request\'s context a loader of the same name', () 
 });
 
 test('a resolver of a type or field the schema does not have stops the start-up, naming it', () => {
-  const schema = buildSchema();
+  const schema = buildGraphSchema();
   expect(() => assertResolvesOnlyWhatExists(schema, { Custmer: { __resolveReference: () => null } })).toThrow(
     'The resolvers name a type the schema does not have: Custmer',
   );
   expect(() => assertResolvesOnlyWhatExists(schema, { Customer: { __resolveReference: () => null, lenguage: () => null } })).toThrow(
     'The resolvers name fields Customer does not have: lenguage',
   );
-  expect(() => assertResolvesOnlyWhatExists(schema, mergedResolvers())).not.toThrow();
+  expect(() => assertResolvesOnlyWhatExists(schema, mergedResolvers([...UPSTREAMS, ...LINKS]))).not.toThrow();
 });

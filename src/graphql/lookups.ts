@@ -30,8 +30,8 @@ export function parseId(raw: unknown, what: string): number {
  * subgraph library maps every representation of `_entities` in one synchronous pass, so a
  * key that threw there would fail the whole list; a rejected promise fails its entity alone.
  */
-export function referenceById<V>(typename: string, loaderOf: (context: Context) => DataLoader<number, V>) {
-  return async (reference: { id?: unknown }, context: Context): Promise<V> =>
+export function referenceById<V, C extends Context>(typename: string, loaderOf: (context: C) => DataLoader<number, V>) {
+  return async (reference: { id?: unknown }, context: C): Promise<V> =>
     loaderOf(context).load(parseId(reference.id, `${typename}.id`));
 }
 

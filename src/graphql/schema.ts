@@ -2,32 +2,37 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, GraphQLError, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
-import { LINKS } from '../links';
-import { UPSTREAMS } from '../upstreams';
-import { mergedResolvers } from './resolvers';
+import { mergedResolvers, type GraphPart } from './resolvers';
 
 /** The repository's root, seen from `src/graphql/` and from `dist/graphql/` alike: the SDL is read from there. */
 const ROOT_DIR = join(__dirname, '..', '..');
+
+/** What the graph is made of, as the composition root hands it: the upstreams, then the links between them. */
+export interface GraphParts {
+  upstreams: readonly GraphPart[];
+  links: readonly GraphPart[];
+}
 
 /**
  * The SDL: the shared base (`schema/base.graphql`: directives and scalars), then each
  * upstream's own types (`src/upstreams/<name>/schema.graphql`), by name, so that the published SDL
  * keeps its order whatever the list's; then the links between them (`src/links/<name>/schema.graphql`).
  */
-export function readTypeDefs(rootDir = ROOT_DIR): string {
+export function readTypeDefs({ upstreams, links }: GraphParts, rootDir = ROOT_DIR): string {
   const files = [
     join(rootDir, 'schema', 'base.graphql'),
-    ...UPSTREAMS.map(({ name }) => name)
+    ...upstreams
+      .map(({ name }) => name)
       .sort()
       .map((name) => join(rootDir, 'src', 'upstreams', name, 'schema.graphql')),
-    ...LINKS.map(({ name }) => join(rootDir, 'src', 'links', name, 'schema.graphql')),
+    ...links.map(({ name }) => join(rootDir, 'src', 'links', name, 'schema.graphql')),
   ];
   return files.map((file) => readFileSync(file, 'utf8')).join('\n');
 }
 
-export function buildSchema(): GraphQLSchema {
-  const resolvers = mergedResolvers();
-  const schema = buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers });
+export function buildSchema(parts: GraphParts): GraphQLSchema {
+  const resolvers = mergedResolvers([...parts.upstreams, ...parts.links]);
+  const schema = buildSubgraphSchema({ typeDefs: parse(readTypeDefs(parts)), resolvers });
   assertResolvesOnlyWhatExists(schema, resolvers);
   return entitiesFailAlone(schema);
 }
@@ -85,7 +90,7 @@ function unknownRepresentation(representation: unknown): GraphQLError {
  * The subgraph SDL exactly as a router or `rover subgraph introspect` reads it, from
  * `_service { sdl }` (which differs in layout from printing the schema object).
  */
-export async function subgraphSdl(schema = buildSchema()): Promise<string> {
+export async function subgraphSdl(schema: GraphQLSchema): Promise<string> {
   const result = await execute({ schema, document: parse('{ _service { sdl } }') });
   const sdl = (result.data as { _service?: { sdl?: unknown } } | null | undefined)?._service?.sdl;
   if (result.errors?.length || typeof sdl !== 'string') {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UPSTREAMS, type UpstreamService } from '../upstreams';
+import type { UpstreamService } from '../errors';
 import { failureOrigins } from '../graphqlErrors';
 import type { Logger } from '../logger';
 
@@ -16,18 +16,11 @@ export interface RequestSummary {
   limit?: string;
   /** Whether the response cache had the answer, when it was asked. */
   responseCache?: 'hit' | 'miss';
-  /** HTTP requests sent upstream for it, retries included. */
-  upstreamCalls: Record<UpstreamService, number>;
+  /** HTTP requests sent upstream for it, retries included, by upstream; one not called is not there. */
+  upstreamCalls: Partial<Record<UpstreamService, number>>;
 }
 
 const summaries = new WeakMap<IncomingMessage, RequestSummary>();
-
-const NO_CALLS = Object.fromEntries(UPSTREAMS.map(({ name }) => [name, 0])) as Record<UpstreamService, number>;
-
-/** A count of upstream calls with none yet, one per upstream. */
-export function noUpstreamCalls(): Record<UpstreamService, number> {
-  return { ...NO_CALLS };
-}
 
 /**
  * The summary of a GraphQL request, made on first use. The `/graphql` route makes it on the
@@ -37,7 +30,7 @@ export function noUpstreamCalls(): Record<UpstreamService, number> {
 export function requestSummary(req: IncomingMessage): RequestSummary {
   let summary = summaries.get(req);
   if (!summary) {
-    summary = { errors: [], upstreamCalls: noUpstreamCalls() };
+    summary = { errors: [], upstreamCalls: {} };
     summaries.set(req, summary);
   }
   return summary;
@@ -80,7 +73,8 @@ export function recordFailure(res: ServerResponse, error: unknown): void {
 /**
  * One JSON log line per request, once its answer is sent (or the client left first): method,
  * path, status, time taken, and what it did (its operation, the error codes it answered, the
- * limit that refused it, whether the response cache answered, the upstream calls it made).
+ * limit that refused it, whether the response cache answered, the calls it made to each of
+ * `upstreams`, none included).
  * Its level says whose the failure was: error for this server's, warn for an upstream's or
  * the client's, info otherwise. Every request gets its id (the caller's `X-Request-Id` when
  * it is a sane token, a new UUID otherwise), which its routes return in that header; `requestLogger`
@@ -90,7 +84,8 @@ export function recordFailure(res: ServerResponse, error: unknown): void {
  * Written on pino directly, rather than with pino-http, because a line costs a few
  * microseconds this way: pino-http builds a child logger for every request, used or not.
  */
-export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function requestLog(logger: Logger, upstreams: readonly UpstreamService[]): (req: IncomingMessage, res: ServerResponse) => void {
+  const noCalls = Object.fromEntries(upstreams.map((service) => [service, 0]));
   // The line's fields are this module's own, none of them a header or a body; the redaction
   // that guards every other line would only cost time here.
   const lines = logger.child({}, { redact: { paths: [] } });
@@ -101,7 +96,7 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
     if (UNLOGGED_PATHS.has(path)) return;
     // A response closes once it is written, or when the client leaves first.
     res.once('close', () => {
-      const summary = summaryFor(req, res);
+      const summary = summaryFor(req, res, noCalls);
       const error = failures.get(res);
       const aborted = !res.writableFinished;
       const origins = failureOrigins(summary.errors ?? []);
@@ -145,11 +140,11 @@ export function pathOf(url: string | undefined): string {
  * The summary as logged. Apollo refuses some requests before any plugin sees them (CSRF
  * prevention, a request that is not GraphQL over HTTP), always as BAD_REQUEST.
  */
-function summaryFor(req: IncomingMessage, res: ServerResponse): Partial<RequestSummary> {
+function summaryFor(req: IncomingMessage, res: ServerResponse, noCalls: Record<UpstreamService, number>): Partial<RequestSummary> {
   const summary = summaries.get(req);
   if (!summary) return {};
   const refusedUnseen = summary.errors.length === 0 && res.statusCode >= 400 && res.statusCode < 500;
-  return refusedUnseen ? { ...summary, errors: ['BAD_REQUEST'] } : summary;
+  return { ...summary, upstreamCalls: { ...noCalls, ...summary.upstreamCalls }, ...(refusedUnseen && { errors: ['BAD_REQUEST'] }) };
 }
 
 /** The caller's `X-Request-Id` when it is a sane token, otherwise a new one. */

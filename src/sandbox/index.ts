@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { UPSTREAMS, type UpstreamService } from '../upstreams';
-import type { Endpoint } from '../upstreams/upstream';
+import type { AnyUpstream, Endpoint } from '../upstreams/upstream';
 
 /**
  * The resolved address of each upstream and its configured credential (the sandbox's, when
- * it serves one). A credential may be missing only when requests may bring their own.
+ * it serves one), by name. A credential may be missing only when requests may bring their own.
  */
-export type UpstreamEndpoints = Record<UpstreamService, Endpoint>;
+export type UpstreamEndpoints = Record<string, Endpoint>;
 
 export interface ResolvedUpstreams {
   endpoints: UpstreamEndpoints;
@@ -21,11 +20,11 @@ export interface ResolvedUpstreams {
  * credential is missing, outside production only. In production a credential may be
  * missing only where requests bring their own (config validation has checked that).
  */
-export async function resolveUpstreams(config: Config, logger: Logger): Promise<ResolvedUpstreams> {
+export async function resolveUpstreams(upstreams: readonly AnyUpstream[], config: Config, logger: Logger): Promise<ResolvedUpstreams> {
   const closers: Array<() => Promise<void>> = [];
-  const endpoints = {} as UpstreamEndpoints;
-  for (const upstream of UPSTREAMS) {
-    const configured = upstream.endpoint(config);
+  const endpoints: UpstreamEndpoints = {};
+  for (const upstream of upstreams) {
+    const configured = upstream.endpoint(config.upstreams[upstream.name]);
     if (config.isProduction || configured.credential) {
       endpoints[upstream.name] = configured;
       continue;

@@ -16,7 +16,7 @@ export interface CallOptions {
   /** Sent upstream as `X-Request-Id`, so one request can be followed across services. */
   requestId: string;
   /** Counts the HTTP requests sent upstream for the GraphQL request, retries included. */
-  upstreamCalls: Record<UpstreamService, number>;
+  upstreamCalls: Partial<Record<UpstreamService, number>>;
 }
 
 export interface HttpRequest {
@@ -70,7 +70,7 @@ export class UpstreamConnection {
       headers['content-type'] = 'application/json; charset=UTF-8';
       body = JSON.stringify(request.body);
     }
-    request.call.upstreamCalls[this.service] += 1;
+    request.call.upstreamCalls[this.service] = (request.call.upstreamCalls[this.service] ?? 0) + 1;
     try {
       const response = await this.pool.request({
         method: request.method,

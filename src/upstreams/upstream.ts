@@ -2,20 +2,22 @@ import type { RedisClientType } from '@keyv/redis';
 import type { Tracer } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { EntityCache } from '../cache/entityCache';
-import type { Config } from '../config';
+import type { Config, UpstreamVariables } from '../config';
+import type { Context } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { LoaderRequest } from '../loaders/cachedBatch';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { UpstreamConnection } from '../transport/http';
-import type { UpstreamService } from '.';
 
 /**
  * What the server needs to know of one upstream API. Each folder below `src/upstreams/`
- * exports one from its `index.ts`, and `src/upstreams/index.ts` lists them; nothing outside
- * the folders names an upstream. The folder's `schema.graphql` is its part of the graph.
+ * exports one from its `index.ts`, and `src/upstreams/index.ts` lists them. Only the
+ * composition root (`src/server.ts`) reads the list, and hands it to the shared machinery,
+ * which knows this contract and never the list. The folder's `schema.graphql` is its part
+ * of the graph.
  */
-export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settings, Client, Loaders> {
+export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settings, Client, Loaders> extends UpstreamVariables<Name, Env, Settings> {
   /** Labels its metrics, logs, errors and cache keys: `helpcrunch`. */
   name: Name;
   /** As people write it: `HelpCrunch`. */
@@ -33,23 +35,26 @@ export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settin
   /** Its settings, from its variables once they are valid. */
   settings(env: z.output<z.ZodObject<Env>>): Settings;
   /** The configured address and credential, before a sandbox stands in for a missing one. */
-  endpoint(config: Config): Endpoint;
+  endpoint(settings: Settings): Endpoint;
   /** A built-in stand-in for the API with sandbox data, served when no credential is configured (outside production). */
   sandbox: Sandbox;
   /** How many calls one account may have in flight. */
-  concurrency(config: Config): number;
+  concurrency(settings: Settings, config: Config): number;
   /** What builds one account's client, with its limits, retries and breaker, once per credential. */
-  accounts(config: Config, dependencies: AccountDependencies): (credential: string, fingerprint: string) => Client;
+  accounts(settings: Settings, config: Config, dependencies: AccountDependencies): (credential: string, fingerprint: string) => Client;
   /** The loaders of one request served with one account. */
   loaders(account: Account<Client>, cache: EntityCache, request: LoaderRequest): Loaders;
   /** The same loaders for a request with no credential for this upstream: each fails with `error` (see `refusingLoader`). */
   refusing(error: Error): Loaders;
-  /** Its resolvers, merged with the others' by type (see graphql/resolvers.ts); each must name what the schema has. */
-  resolvers: Resolvers;
+  /**
+   * Its resolvers, merged with the others' by type (see graphql/resolvers.ts); each must name
+   * what the schema has. They are handed a request's context with this upstream's loaders.
+   */
+  resolvers: Resolvers<Context & Loaders>;
 }
 
 /** Any of the upstreams, as shared code sees it: its name, but none of its own types. */
-export type AnyUpstream = Upstream<UpstreamService, any, any, any, any>;
+export type AnyUpstream = Upstream<string, any, any, any, any>;
 
 /** Where an upstream answers, and the credential it is called with when a request brings none. */
 export interface Endpoint {
@@ -85,7 +90,6 @@ export interface AccountDependencies {
 
 /** The loaders one upstream adds to a request's context. */
 export type LoadersOf<U extends AnyUpstream> = ReturnType<U['loaders']>;
-export type SettingsOf<U extends AnyUpstream> = ReturnType<U['settings']>;
 
 /** `A | B` as `A & B`. */
 export type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

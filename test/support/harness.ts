@@ -1,11 +1,9 @@
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
 import { startCoMagicSandbox, type CoMagicSandbox } from '../../src/upstreams/comagic/sandbox';
 import { createCoMagicDataset, type CoMagicDataset } from '../../src/upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, type HelpCrunchDataset } from '../../src/upstreams/helpcrunch/sandboxData';
 import { startHelpCrunchSandbox, type HelpCrunchSandbox } from '../../src/upstreams/helpcrunch/sandbox';
-import { startServer, type RunningServer } from '../../src/server';
+import { createServerLogger, loadServerConfig, startServer, type RunningServer } from '../../src/server';
 
 export const HELPCRUNCH_KEY = 'hc-test-key-3b1f9a7e5c';
 export const COMAGIC_TOKEN = 'cm-test-token-8d2e4c6a0f';
@@ -86,7 +84,7 @@ export function testServerEnv(upstreams: Upstreams): Record<string, string> {
 
 /** Starts the real server (HTTP included) against the given upstreams with test settings. */
 export async function startTestServer(upstreams: Upstreams, env: Record<string, string> = {}): Promise<TestServer> {
-  const config = loadConfig({ ...testServerEnv(upstreams), ...env });
+  const config = loadServerConfig({ ...testServerEnv(upstreams), ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -94,7 +92,7 @@ export async function startTestServer(upstreams: Upstreams, env: Record<string, 
       done();
     },
   });
-  const server = await startServer(config, createLogger(config.logLevel, sink));
+  const server = await startServer(config, createServerLogger(config.logLevel, sink));
   return {
     ...server,
     logs,

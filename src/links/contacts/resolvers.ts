@@ -4,13 +4,17 @@ import type { Context } from '../../context';
 import type { PersonResolvers, VisitorResolvers } from '../../generated/resolvers-types';
 import { contactKeys } from '../../contacts';
 import type { Customer } from '../../upstreams/helpcrunch/customer';
+import type { HelpCrunchLoaders } from '../../upstreams/helpcrunch/loaders';
+
+/** What the link's resolvers are handed: a request's context with HelpCrunch's loaders, whose search it uses. */
+type LinkContext = Context & HelpCrunchLoaders;
 
 /**
  * A contact across both APIs: the HelpCrunch customers of a CoMagic person or visitor, by
  * their emails and phones. Every person and visitor a request asks this of shares one
  * batch of contacts, so the whole request costs one HelpCrunch search per 100 contacts.
  */
-export const Person: PersonResolvers = {
+export const Person: PersonResolvers<LinkContext> = {
   customers: (person, _, context, info) =>
     customersOf(
       person.visitors.flatMap((visitor) => visitor.emails),
@@ -20,11 +24,11 @@ export const Person: PersonResolvers = {
     ),
 };
 
-export const Visitor: VisitorResolvers = {
+export const Visitor: VisitorResolvers<LinkContext> = {
   customers: (visitor, _, context, info) => customersOf(visitor.emails, visitor.phones, context, info),
 };
 
-async function customersOf(emails: string[], phones: string[], context: Context, info: GraphQLResolveInfo): Promise<Customer[]> {
+async function customersOf(emails: string[], phones: string[], context: LinkContext, info: GraphQLResolveInfo): Promise<Customer[]> {
   // CoMagic gives phones as international digits.
   const keys = contactKeys(emails, phones, 'international');
   if (keys.length === 0) return [];

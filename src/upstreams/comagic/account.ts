@@ -4,21 +4,22 @@ import { CallPolicy } from '../../transport/callPolicy';
 import type { AccountDependencies } from '../upstream';
 import { PointsBudget } from './budget';
 import { CoMagicClient } from './client';
+import type { CoMagicConfig } from './config';
 
 /**
  * Calls one account may have in flight: as configured, or else only the bound on sockets,
  * since the points budget lets through at most the points it knows (or assumes) are left.
  */
-export function comagicConcurrency(config: Config): number {
-  return config.comagic.concurrency ?? MAX_CONCURRENCY;
+export function comagicConcurrency(settings: CoMagicConfig): number {
+  return settings.concurrency ?? MAX_CONCURRENCY;
 }
 
 /**
  * What builds one CoMagic account's client from its access token: the points budget its
  * answers report, which is also the throttle of its call policy.
  */
-export function comagicAccounts(config: Config, { connection, logger, metrics, tracer }: AccountDependencies) {
-  const concurrency = comagicConcurrency(config);
+export function comagicAccounts(settings: CoMagicConfig, config: Config, { connection, logger, metrics, tracer }: AccountDependencies) {
+  const concurrency = comagicConcurrency(settings);
   const pointsRemaining = metrics.accountGauge('comagic', {
     name: 'contact_graph_comagic_points_remaining',
     help: 'CoMagic Data API points left per account, as its last answer reported, by window (minute, day).',
@@ -32,7 +33,7 @@ export function comagicAccounts(config: Config, { connection, logger, metrics, t
     return new CoMagicClient({
       accessToken,
       // The configured user id belongs to the configured token; a tenant's permanent token needs none.
-      userId: accessToken === config.comagic.accessToken ? config.comagic.userId : undefined,
+      userId: accessToken === settings.accessToken ? settings.userId : undefined,
       connection,
       budget,
       policy: new CallPolicy({ ...config.upstream, service: 'comagic', account: fingerprint, concurrency, throttle: budget, logger, metrics, tracer }),

@@ -17,7 +17,7 @@ export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMa
   logRedactPaths: ['accessToken', 'access_token', 'params.access_token', '*.accessToken', '*.access_token'],
   env: comagicEnv,
   settings: comagicConfig,
-  endpoint: ({ comagic: { apiUrl, accessToken } }) => ({ apiUrl, credential: accessToken }),
+  endpoint: ({ apiUrl, accessToken }) => ({ apiUrl, credential: accessToken }),
   sandbox: {
     serves: 'Person and Visitor',
     holds: `seed person ${SEED_PERSON_ID} and 100 generated`,

@@ -4,13 +4,14 @@ import { CallPolicy } from '../../transport/callPolicy';
 import { limiterWindow, RequestRateLimiter } from '../../transport/rateLimiter';
 import type { AccountDependencies } from '../upstream';
 import { HelpCrunchClient } from './client';
+import type { HelpCrunchConfig } from './config';
 
 /**
  * Calls one account may have in flight: as configured, or else one limiter window's worth,
  * since the limiter lets that many through at once and a call past them would only wait.
  */
-export function helpcrunchConcurrency(config: Config): number {
-  return config.helpcrunch.concurrency ?? Math.min(MAX_CONCURRENCY, limiterWindow(config.helpcrunch.rateLimitPerMinute).points);
+export function helpcrunchConcurrency(settings: HelpCrunchConfig): number {
+  return settings.concurrency ?? Math.min(MAX_CONCURRENCY, limiterWindow(settings.rateLimitPerMinute).points);
 }
 
 /**
@@ -18,16 +19,16 @@ export function helpcrunchConcurrency(config: Config): number {
  * limiter (one for every account, keyed by fingerprint, in Redis when there is one) and
  * the account's own call policy.
  */
-export function helpcrunchAccounts(config: Config, { connection, redis, logger, metrics, tracer }: AccountDependencies) {
+export function helpcrunchAccounts(settings: HelpCrunchConfig, config: Config, { connection, redis, logger, metrics, tracer }: AccountDependencies) {
   const limiter = new RequestRateLimiter({
     service: 'helpcrunch',
-    perMinute: config.helpcrunch.rateLimitPerMinute,
+    perMinute: settings.rateLimitPerMinute,
     redis,
     redisTimeoutMs: config.cache.timeoutMs,
     replicas: config.replicas,
     logger,
   });
-  const concurrency = helpcrunchConcurrency(config);
+  const concurrency = helpcrunchConcurrency(settings);
   return (apiKey: string, fingerprint: string): HelpCrunchClient =>
     new HelpCrunchClient({
       apiKey,

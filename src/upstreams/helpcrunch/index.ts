@@ -17,7 +17,7 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
   logRedactPaths: ['apiKey', '*.apiKey'],
   env: helpcrunchEnv,
   settings: helpcrunchConfig,
-  endpoint: ({ helpcrunch: { apiUrl, apiKey } }) => ({ apiUrl, credential: apiKey }),
+  endpoint: ({ apiUrl, apiKey }) => ({ apiUrl, credential: apiKey }),
   sandbox: {
     serves: 'Customer',
     holds: `seed customer ${SEED_CUSTOMER.id} and 300 generated`,

@@ -1,11 +1,16 @@
 import { GraphQLError } from 'graphql';
+import type { Context } from '../../context';
 import type { CustomerResolvers, QueryResolvers } from '../../generated/resolvers-types';
 import { notFoundBriefly, parseId, referenceById } from '../../graphql/lookups';
 import { SEARCH_PAGE_SIZE } from './client';
 import { cursorOf, searchPage } from './search';
 import type * as Domain from './customer';
+import type { HelpCrunchLoaders } from './loaders';
 
-export const Query: QueryResolvers = {
+/** What HelpCrunch's resolvers are handed: a request's context with its loaders. */
+type HelpCrunchContext = Context & HelpCrunchLoaders;
+
+export const Query: QueryResolvers<HelpCrunchContext> = {
   customer: (_, { id }, context, info) => notFoundBriefly(context.customers.load(parseId(id, 'id')), context, info),
 
   customers: (_, { ids }, context, info) => {
@@ -40,6 +45,6 @@ export const Query: QueryResolvers = {
 };
 
 // Every field is the domain object's own (customer.ts): only the reference needs a resolver.
-export const Customer: CustomerResolvers = {
+export const Customer: CustomerResolvers<HelpCrunchContext> = {
   __resolveReference: referenceById('Customer', (context) => context.customers),
 };
