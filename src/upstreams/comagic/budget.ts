@@ -10,13 +10,25 @@ export const ASSUMED_POINTS_A_MINUTE = 60;
 
 const MINUTE_MS = 60_000;
 
+/**
+ * The Data API reports resets in whole seconds, rounded it does not say how: a window is taken
+ * to last up to a second past what it says, so that no call is sent into a minute that is
+ * still on. A window's reset, so known, moves by that second and by each answer's time on the
+ * wire: resets within SAME_RESET_MS of each other are one window's.
+ */
+const RESET_ROUNDING_MS = 1_000;
+const SAME_RESET_MS = 1_500;
+
 interface Allowance {
   /** Points left: the fewest any answer in this window reported, less the calls sent since. */
   remaining: number;
   /** When the upstream said this allowance resets (ms since epoch). */
   resetsAt: number;
-  /** The points assumed of a window no answer has told of yet: the account's minute budget as last told, or the assumption. */
-  assumed?: number;
+  /**
+   * A window no answer has told of yet: the points taken of it, and when the window before it
+   * reset (none for a new account's first), which an answer about this one must come after.
+   */
+  assumed?: { points: number; after: number | undefined };
 }
 
 /** A call waiting for points. */
@@ -44,8 +56,11 @@ export interface PointsBudgetOptions {
  * A minute no answer has told of yet (a new account's first, or the next one once what an
  * answer told has reset) starts from what is known of the account: its `minute_limit` as
  * last told, or else ASSUMED_POINTS_A_MINUTE; each replica takes its share. A first fan-out
- * so goes at once, and the first answer corrects the count: the points it reports, less the
- * other calls still in flight, which it may not have counted yet.
+ * so goes at once; calls past the share wait for the answers due (at most their `maxWaitMs`).
+ * The first answer about this minute corrects the count: the points it reports, less the
+ * other calls still in flight, which it may not have counted yet. An answer is known to be
+ * about a window by its reset: one about a window that ended before is left out, and one about
+ * a later window than the known one starts that window.
  */
 export class PointsBudget implements Throttle {
   private minute: Allowance | undefined;
@@ -96,12 +111,17 @@ export class PointsBudget implements Throttle {
     while (this.waiting.length > 0) {
       if (!this.minute || this.minute.resetsAt <= now) {
         const share = Math.max(1, Math.floor(this.minuteLimit / this.options.replicas));
-        this.minute = { remaining: share, resetsAt: now + MINUTE_MS, assumed: share };
+        this.minute = { remaining: share, resetsAt: now + MINUTE_MS, assumed: { points: share, after: this.minute?.resetsAt } };
       }
       const waitMs = this.exhaustedForMs(now);
       if (waitMs > 0) {
-        for (const waiter of [...this.waiting]) {
-          if (waiter.giveUpAt < now + waitMs) this.refuse(waiter, waitMs);
+        // An assumed minute used up while calls are out: their answers will tell the points soon,
+        // so the others wait for them (each at most its maxWaitMs), rather than for the reset.
+        const answersDue = this.minute.assumed !== undefined && this.inFlight > 0 && !this.dayUsedUp(now);
+        if (!answersDue) {
+          for (const waiter of [...this.waiting]) {
+            if (waiter.giveUpAt < now + waitMs) this.refuse(waiter, waitMs);
+          }
         }
         if (this.waiting.length > 0) this.wakeAtReset = setTimeout(() => this.serveWaiting(), waitMs);
         return;
@@ -126,24 +146,29 @@ export class PointsBudget implements Throttle {
       if (settled) return;
       settled = true;
       this.inFlight -= 1;
+      // The last answer due told nothing: calls that cannot wait for the reset go no further.
+      if (this.inFlight === 0 && this.waiting.length > 0) this.serveWaiting();
     });
   }
 
   private refuse(waiter: Waiter, waitMs: number): void {
     this.remove(waiter);
     const now = Date.now();
-    const message =
-      this.day && this.day.remaining <= 0 && this.day.resetsAt > now
-        ? "comagic: the account's daily points are used up"
-        : this.minute?.assumed !== undefined
-          ? `comagic: no answer has told the account's points yet, and the ${this.minute.assumed} a minute assumed of it are used up`
-          : "comagic: the account's per-minute points are used up";
+    const message = this.dayUsedUp(now)
+      ? "comagic: the account's daily points are used up"
+      : this.minute?.assumed !== undefined
+        ? `comagic: no answer has told this minute's points yet, and the ${this.minute.assumed.points} taken of it here are used up`
+        : "comagic: the account's per-minute points are used up";
     waiter.refuse(budgetUsedUp('comagic', message, waitMs));
   }
 
   private remove(waiter: Waiter): void {
     clearTimeout(waiter.timer);
     this.waiting.splice(this.waiting.indexOf(waiter), 1);
+  }
+
+  private dayUsedUp(now: number): boolean {
+    return this.day !== undefined && this.day.remaining <= 0 && this.day.resetsAt > now;
   }
 
   /** How long until every used-up allowance has reset; 0 when a call may go now. */
@@ -159,18 +184,25 @@ export class PointsBudget implements Throttle {
 }
 
 /**
- * What an answer's allowance leaves known. Within a window already told of the lower count
- * wins: an answer does not count the calls sent after it was, nor those still in flight. A
- * window first told of (or one only assumed) takes the answer's count, less the other calls
- * in flight, which it may not count yet.
+ * What an answer's allowance leaves known. The answer is about the window its reset names:
+ * - the window known (the same reset, give or take SAME_RESET_MS): the lower count wins, since
+ *   an answer does not count the calls sent after it was, nor those still in flight;
+ * - a later window than the one known, or than the one before an assumed one (the upstream's
+ *   minute has turned): it starts that window, with the points reported less the other calls
+ *   in flight, which it may not count yet;
+ * - an earlier one (an answer late from a window that has ended): it tells nothing now.
  */
 function taken(known: Allowance | undefined, told: Allowance | undefined, now: number, othersInFlight: number): Allowance | undefined {
   if (!told) return known;
-  if (!known || known.resetsAt <= now || known.assumed !== undefined) return { remaining: told.remaining - othersInFlight, resetsAt: told.resetsAt };
+  const started = { remaining: told.remaining - othersInFlight, resetsAt: told.resetsAt };
+  if (!known || known.resetsAt <= now) return started;
+  if (known.assumed !== undefined) return known.assumed.after === undefined || told.resetsAt > known.assumed.after + SAME_RESET_MS ? started : known;
+  if (told.resetsAt > known.resetsAt + SAME_RESET_MS) return started;
+  if (told.resetsAt < known.resetsAt - SAME_RESET_MS) return known;
   return { remaining: Math.min(known.remaining, told.remaining), resetsAt: known.resetsAt };
 }
 
 function allowance(remaining: number | undefined, resetSeconds: number | undefined, now: number): Allowance | undefined {
   if (remaining === undefined || resetSeconds === undefined) return undefined;
-  return { remaining, resetsAt: now + resetSeconds * 1000 };
+  return { remaining, resetsAt: now + resetSeconds * 1000 + RESET_ROUNDING_MS };
 }
