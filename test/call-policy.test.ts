@@ -139,14 +139,18 @@ test('an attempt is aborted at its timeout', async () => {
   expect(Date.now() - started).toBe(300);
 });
 
-test('a call queued for the concurrency cap past its deadline is never sent: UPSTREAM_TIMEOUT, held back', async () => {
+test('a call queued for the concurrency cap fails at its deadline, and is never sent: UPSTREAM_TIMEOUT, held back', async () => {
   const metrics = new Metrics();
   const policy = policyWith(openThrottle(), { concurrency: 1, attemptTimeoutMs: 5_000, deadlineMs: 3_000, metrics });
+  const started = Date.now();
   // An attempt that takes 4 s, whatever its signal says, holds the one place meanwhile.
   const slow = policy.run('GET /x', () => new Promise<string>((resolve) => setTimeout(() => resolve('slow'), 4_000)));
   const queued = scripted('never');
-  const outcomes = await settle(Promise.all([slow, policy.run('GET /x', queued.attempt).catch((error: unknown) => error)]));
+  let failedAt = 0;
+  const queuedCall = policy.run('GET /x', queued.attempt).catch((error: unknown) => ((failedAt = Date.now()), error));
+  const outcomes = await settle(Promise.all([slow, queuedCall]));
   expect(outcomes).toEqual(['slow', expect.objectContaining({ code: 'UPSTREAM_TIMEOUT', heldBack: true })]);
+  expect(failedAt - started).toBe(3_000);
   expect(queued.startedAt).toHaveLength(0);
   const counted = await metrics.upstreamHeldBack.get();
   expect(counted.values).toEqual([expect.objectContaining({ labels: { service: 'helpcrunch', reason: 'deadline' }, value: 1 })]);
@@ -159,6 +163,17 @@ describe('a call the budget holds back', () => {
     expect(await settle(policy.run('GET /x', scripted('ok').attempt))).toBe('ok');
     throttle.refuse = true;
     expect(await settle(policy.run('GET /x', scripted('ok').attempt))).toMatchObject({ code: 'RATE_LIMITED', heldBack: true, retryAfter: 30 });
+  });
+
+  test('an older attempt failing after a newer one was answered says nothing of the upstream now: RATE_LIMITED', async () => {
+    const throttle = openThrottle();
+    const policy = policyWith(throttle, { attemptTimeoutMs: 1_000, deadlineMs: 1_000 });
+    // The first call's one attempt fails late (no time is left for a retry); the second is answered meanwhile.
+    const older = policy.run('GET /x', () => new Promise<string>((_, reject) => setTimeout(() => reject(fail('UPSTREAM_UNAVAILABLE')), 950)));
+    const newer = policy.run('GET /x', () => new Promise<string>((resolve) => setTimeout(() => resolve('ok'), 10)));
+    expect(await settle(Promise.all([older.catch((error: unknown) => error), newer]))).toEqual([expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', heldBack: false }), 'ok']);
+    throttle.refuse = true;
+    expect(await settle(policy.run('GET /x', scripted('ok').attempt))).toMatchObject({ code: 'RATE_LIMITED', heldBack: true });
   });
 
   test('is UPSTREAM_UNAVAILABLE, with when to come back, while the upstream\'s last answer was a failure; an answer ends that', async () => {

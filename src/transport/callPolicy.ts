@@ -95,8 +95,12 @@ export class CallPolicy {
   /**
    * Whether the upstream's last answer to this account was a failure (a 5xx, no answer in
    * time): until an answer says otherwise, a call the budget holds back is the outage's doing.
+   * "Last" is by when the attempt was sent (`told`): a slow failure of an older attempt never
+   * overrides a newer one's answer.
    */
   private failing = false;
+  private attemptsSent = 0;
+  private told = 0;
 
   constructor(private readonly options: CallPolicyOptions) {
     this.log = options.logger.child({ component: 'upstream', upstream: { service: options.service }, account: options.account });
@@ -164,11 +168,8 @@ export class CallPolicy {
       return result;
     } catch (thrown) {
       const error = thrown instanceof Final ? thrown.error : thrown;
-      const notSent = this.notSent(error);
-      if (notSent) this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: notSent.reason });
-      const final = notSent?.error ?? error;
-      span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(final), [ATTRIBUTES.heldBack]: notSent !== undefined });
-      throw final;
+      span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(error), [ATTRIBUTES.heldBack]: error instanceof UpstreamError && error.heldBack });
+      throw error;
     }
   }
 
@@ -186,9 +187,12 @@ export class CallPolicy {
         span.setAttribute(ATTRIBUTES.outcome, 'ok');
         return result;
       } catch (error) {
+        // A call never sent is told as its caller is to hear of it, and counted by why, once.
         const notSent = this.notSent(error);
-        span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(notSent?.error ?? error), [ATTRIBUTES.heldBack]: notSent !== undefined });
-        throw error;
+        if (notSent) this.options.metrics.upstreamHeldBack.inc({ service: this.options.service, reason: notSent.reason });
+        const told = notSent?.error ?? error;
+        span.setAttributes({ [ATTRIBUTES.outcome]: errorCodeOf(told), [ATTRIBUTES.heldBack]: notSent !== undefined });
+        throw told;
       }
     });
   }
@@ -215,20 +219,21 @@ export class CallPolicy {
     // context: the attempt's own context is carried across, so that its span and traceparent are its own.
     const attemptContext = context.active();
     try {
-      return await this.inFlight.execute(() => context.with(attemptContext, async () => {
+      return await this.withinCap(deadline, () => context.with(attemptContext, async () => {
         // An attempt never outlives the call's deadline; a call queued past it is never sent.
         const timeoutMs = Math.min(this.options.attemptTimeoutMs, deadline - Date.now());
         if (timeoutMs <= 0) throw this.deadlinePassed();
         const sent = performance.now();
+        const number = ++this.attemptsSent;
         let outcome = 'ok';
         try {
           const result = await withTimeoutSignal(timeoutMs, (signal) => attempt(signal, timeoutMs));
-          this.failing = false;
+          this.heard(number, false);
           return result;
         } catch (error) {
           outcome = error instanceof UpstreamError ? error.code : 'UNKNOWN';
           // Any answer but a server error ends an outage; no answer at all is one.
-          if (error instanceof UpstreamError) this.failing = error.isTransient;
+          if (error instanceof UpstreamError) this.heard(number, error.isTransient);
           throw error;
         } finally {
           const labels = { service, method, outcome };
@@ -242,6 +247,31 @@ export class CallPolicy {
     } finally {
       // After holdOff, so that calls waiting on this one see what its answer told.
       release();
+    }
+  }
+
+  /** What the attempt sent `number`th says of the upstream, unless a later one has already said. */
+  private heard(number: number, failing: boolean): void {
+    if (number < this.told) return;
+    this.told = number;
+    this.failing = failing;
+  }
+
+  /**
+   * Runs `run` within the concurrency cap. A call that finds the cap full queues, and fails at
+   * its deadline if its turn has not come by then (the bulkhead would keep it in the queue:
+   * when its turn comes it finds the deadline past, and is not sent).
+   */
+  private async withinCap<T>(deadline: number, run: () => Promise<T>): Promise<T> {
+    if (this.inFlight.executionSlots > 0) return this.inFlight.execute(run);
+    let timer: NodeJS.Timeout | undefined;
+    const deadlinePassed = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.deadlinePassed()), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([this.inFlight.execute(run), deadlinePassed]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
