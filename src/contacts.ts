@@ -55,9 +55,15 @@ export function phoneKey(raw: string, form: PhoneForm = 'written'): ContactKey |
   return nationalDigits(international).length >= MIN_NATIONAL_DIGITS ? `phone:${international}` : undefined;
 }
 
-/** The digits of an international number, but for a trunk zero written in brackets: `+44 (0)20 …`. */
+/**
+ * The digits of an international number, but for a trunk zero written in brackets right after
+ * the country code (`+44 (0)20 …`, `+49 (0)30 …`), which is not dialled. Italy (+39) dials its
+ * zero, and `+38 (0)44 …` is Ukraine's 380 written apart: theirs stays.
+ */
 function withoutBracketedTrunkZero(written: string): string {
-  return written.replace(/\(\s*0\s*\)/, '').replace(/\D/g, '');
+  const trunk = /^(?:\+|00)\s*(\d{1,3})[\s.-]*\(\s*0\s*\)/.exec(written);
+  const dialled = trunk === null || trunk[1] === '39' || trunk[1] === '38';
+  return (dialled ? written : written.replace(/\(\s*0\s*\)/, '')).replace(/\D/g, '');
 }
 
 function fromNationalForms(digits: string): string {
@@ -68,7 +74,7 @@ function fromNationalForms(digits: string): string {
 }
 
 /** A Russian or Ukrainian number without its country code; any other number as it is. */
-export function nationalDigits(international: string): string {
+function nationalDigits(international: string): string {
   if (international.length === 11 && international.startsWith('7')) return international.slice(1);
   if (international.length === 12 && international.startsWith('380')) return international.slice(3);
   return international;

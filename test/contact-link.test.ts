@@ -15,6 +15,8 @@ const BROAD_EMAIL_CUSTOMER = 3_000_100;
 const LATE_PERSON = 6_100_000_004;
 /** A person whose phones CoMagic gives formatted, of Russia, the US, the UK and Japan. */
 const FORMATTED_PERSON = 6_100_000_005;
+/** A person with 30 phones: 660 filters, more than one search holds. */
+const MANY_PHONES_PERSON = 6_100_000_006;
 
 function row(personId: number, visitorId: number, emails: string[], phones: string[]): RawPersonVisitor {
   return { person_id: personId, visitor_id: visitorId, name: `Visitor ${visitorId}`, emails, phones, company: null, commentary: null };
@@ -28,6 +30,9 @@ function datasets() {
   comagic.persons.set(UA_PERSON, [row(UA_PERSON, 6_200_000_001, ['Ua.Person@Example.org'], ['380501234567', '79005556677'])]);
   comagic.persons.set(BROAD_PERSON, [row(BROAD_PERSON, 6_200_000_003, ['old.broad@example.com'], ['79001112233'])]);
   comagic.persons.set(LATE_PERSON, [row(LATE_PERSON, 6_200_000_004, ['late@example.com'], [])]);
+  comagic.persons.set(MANY_PHONES_PERSON, [
+    row(MANY_PHONES_PERSON, 6_200_000_006, [], Array.from({ length: 30 }, (_, i) => `7902${String(1_000_000 + i * 7_919).padStart(7, '0')}`)),
+  ]);
   comagic.persons.set(FORMATTED_PERSON, [
     row(FORMATTED_PERSON, 6_200_000_005, [], ['+7 (901) 234-56-78', '1 415 555 0134', '44 20 7946 0958', '81-3-1234-5678']),
   ]);
@@ -54,7 +59,7 @@ function datasets() {
     customer(3_000_305, { phone: '+7 902 234-56-78' }),
     customer(3_000_306, { phone: '+7 901 234-56-79' }),
     customer(3_000_307, { phone: '03-1234-5678' }),
-    // Found by "contains 9001112233", all newer than the email's customer, and none of them that number.
+    // Found by "contains 112233" (the number's last six digits), all newer than the email's customer, and none of them that number.
     ...Array.from({ length: 600 }, (_, i) => customer(3_200_000 + i, { phone: `+79001112233${String(i).padStart(3, '0')}` })),
     // Half of the twenty by email, half by phone.
     ...Array.from({ length: 20 }, (_, i) =>
@@ -165,6 +170,13 @@ test('20 persons of a router\'s _entities cost one search, matched to each on th
   expect(body.data?._entities.map((person: { customers: Array<{ id: string }> }) => ids(person.customers))).toEqual(
     Array.from({ length: 20 }, (_, index) => [String(3_100_000 + index)]),
   );
+});
+
+test('30 phones are two searches: one holds at most 500 filters', async () => {
+  const { body } = await server.query(PERSON, { id: String(MANY_PHONES_PERSON) });
+  expect(body.errors).toBeUndefined();
+  const sizes = upstreams.helpcrunch.fake.calls.map((call) => (call.body as { filter: unknown[] }).filter.length);
+  expect(sizes.sort((x, y) => x - y)).toEqual([8 * 22, 22 * 22]);
 });
 
 test('150 contacts are two searches of at most 100 filters', async () => {

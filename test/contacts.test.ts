@@ -18,6 +18,11 @@ test.each([
   ['0044 20 7946 0958', 'phone:442079460958'],
   ['+44 (0)20 7946 0958', 'phone:442079460958'],
   ['+49 (0) 30 1234 5678', 'phone:493012345678'],
+  // Italy dials the zero, and Ukraine's 380 is sometimes written +38 (0…).
+  ['+39 (0)6 1234 5678', 'phone:390612345678'],
+  ['+38 (0)44 123 4567', 'phone:380441234567'],
+  // Only right after the country code is a bracketed zero a trunk prefix.
+  ['+44 20 (0)7946 0958', 'phone:4420079460958'],
   ['+33 1.23.45.67.89', 'phone:33123456789'],
   ['+38 (050) 123-45-67', 'phone:380501234567'],
 ])('the phone %s is %s', (written, key) => {
@@ -101,7 +106,7 @@ test('what a search finds is kept only when it really has the contact', () => {
   expect(matches(customer('A@X.io ', null), 'email:a@x.io')).toBe(true);
   expect(matches(customer('aa@x.io', null), 'email:a@x.io')).toBe(false);
   expect(matches(customer(null, '89001234567'), 'phone:79001234567')).toBe(true);
-  // Found by "contains 9001234567", but another number.
+  // Found by "contains 234567" (its last six digits), but another number.
   expect(matches(customer(null, '+799001234567'), 'phone:79001234567')).toBe(false);
   expect(matches(customer(null, null), 'phone:79001234567')).toBe(false);
   expect(matches(customer(null, '8 900 123 45 67'), 'phone:79001234567')).toBe(true);

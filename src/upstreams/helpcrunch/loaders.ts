@@ -26,11 +26,18 @@ export interface HelpCrunchLoaders {
 const MAX_CUSTOMERS_A_CONTACT = 5 * SEARCH_PAGE_SIZE;
 
 /**
+ * The most filters one contact search holds (a phone is 22, an email one). HelpCrunch
+ * documents no cap, and its search is a text search: search engines commonly refuse a query of
+ * more than 1,024 clauses (Lucene's default), so a search stays well within that.
+ */
+const MAX_FILTERS_A_SEARCH = 500;
+
+/**
  * The loaders of one request. Customers by HelpCrunch id: a batch becomes one
  * `POST /customers/search` per 100 ids (matched by id, never by position); ids the search
  * did not return are confirmed with `GET /customers/{id}`, whose 404 means null. A lone id
- * uses GET directly. Customers by contact: a batch becomes one search per 100 contacts,
- * OR-ed, matched on this side (see contacts.ts).
+ * uses GET directly. Customers by contact: a batch becomes one search per 100 contacts or
+ * 500 filters, OR-ed, matched on this side (see contacts.ts).
  */
 export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityCache, scope: string, request: LoaderRequest): HelpCrunchLoaders {
   const { call, stale } = request;
@@ -92,14 +99,32 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
 }
 
 /**
- * The customers of each contact: one OR-ed search per 100 contacts (of one filter an email,
- * 22 a phone), each customer then kept for every contact it really has (see contacts.ts),
- * never matched by position.
+ * The customers of each contact: one OR-ed search per 100 contacts or 500 filters (of one
+ * filter an email, 22 a phone), sent together, each customer then kept for every contact it
+ * really has (see contacts.ts), never matched by position.
  */
 async function searchContacts(client: HelpCrunchClient, keys: ContactKey[], request: LoaderRequest): Promise<Map<ContactKey, Customer[]>> {
   const byContact = new Map<ContactKey, Customer[]>();
-  await Promise.all(chunksOf(keys).map((chunk) => searchChunk(client, chunk, request, byContact)));
+  await Promise.all(searchesOf(keys).map((chunk) => searchChunk(client, chunk, request, byContact)));
   return byContact;
+}
+
+/** `keys` in runs of one search's worth: at most a page of contacts, and MAX_FILTERS_A_SEARCH filters. */
+function searchesOf(keys: readonly ContactKey[]): ContactKey[][] {
+  const searches: ContactKey[][] = [];
+  let filters = 0;
+  for (const key of keys) {
+    const own = contactFilters(key).length;
+    const last = searches.at(-1);
+    if (last && last.length < SEARCH_PAGE_SIZE && filters + own <= MAX_FILTERS_A_SEARCH) {
+      last.push(key);
+      filters += own;
+    } else {
+      searches.push([key]);
+      filters = own;
+    }
+  }
+  return searches;
 }
 
 /**
@@ -118,7 +143,7 @@ async function searchChunk(client: HelpCrunchClient, chunk: ContactKey[], reques
     const search: SearchRequest = { comparison: 'OR', filter, limit: SEARCH_PAGE_SIZE, offset, sort: 'customers.lastSeen', order: 'desc' };
     const { customers, total } = await searchOurs(client, search, request.call);
     if (offset === 0 && total > MAX_CUSTOMERS_A_CONTACT && chunk.length > 1) {
-      read(0, customers.length);
+      // This page is read again by the halves: it is counted there.
       const half = Math.ceil(chunk.length / 2);
       await Promise.all([chunk.slice(0, half), chunk.slice(half)].map((part) => searchChunk(client, part, request, into)));
       return;
