@@ -61,12 +61,15 @@ export interface Config<Upstreams = Record<string, unknown>> {
   upstreams: Upstreams;
 }
 
-/** What this module reads of an upstream: its variables, and its settings once they are valid. */
+/** What this module reads of an upstream (see upstreams/upstream.ts): its variables, and its settings once they are valid. */
 export interface UpstreamVariables<Name extends string = string, Env extends z.ZodRawShape = z.ZodRawShape, Settings = unknown> {
+  /** Labels its metrics, logs, errors and cache keys, and its settings here. */
   name: Name;
   /** The variable of its credential: required in production, unless requests bring their own. */
   credential: { variable: keyof Env & string };
+  /** Its environment variables, each named after it, validated with the rest at start-up. */
   env: Env;
+  /** Its settings, from its variables once they are valid. */
   settings(env: z.output<z.ZodObject<Env>>): Settings;
 }
 
@@ -179,6 +182,12 @@ const sharedEnv = {
 
 /** The shared variables as parsed; each upstream's are read by name. */
 type Env = z.output<z.ZodObject<typeof sharedEnv>> & Record<string, unknown>;
+type SharedVariable = keyof typeof sharedEnv;
+
+/** An upstream's settings, as the config read with it holds them, for code that knows the upstream by its contract alone. */
+export function settingsOf(config: Config<object>, name: string): unknown {
+  return (config.upstreams as Record<string, unknown>)[name];
+}
 
 /** Every variable a server of these upstreams reads, with its schema: the shared ones and each upstream's. */
 export function envVariables(upstreams: readonly AnyUpstreamVariables[]): Readonly<Record<string, z.ZodType>> {
@@ -197,6 +206,9 @@ function rule(reads: string[], variable: string, holds: (env: Env) => boolean, m
   });
 }
 
+/** A rule between shared variables, whose names are checked. */
+const sharedRule = (reads: SharedVariable[], variable: SharedVariable, holds: (env: Env) => boolean, message: string) => rule(reads, variable, holds, message);
+
 // Where requests bring their own credentials, the configured ones are only a fallback.
 const credentialRequired = (variable: string) =>
   rule(
@@ -210,13 +222,13 @@ const credentialRequired = (variable: string) =>
 function configSchema(upstreams: readonly AnyUpstreamVariables[]) {
   return (z.object(envVariables(upstreams)) as unknown as z.ZodType<Env, NodeJS.ProcessEnv>).check(
     ...upstreams.map((upstream) => credentialRequired(upstream.credential.variable)),
-    rule(
+    sharedRule(
       ['CACHE_TTL_SECONDS', 'CACHE_NOT_FOUND_TTL_SECONDS'],
       'CACHE_NOT_FOUND_TTL_SECONDS',
       (e) => e.CACHE_NOT_FOUND_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
       'must not be longer than CACHE_TTL_SECONDS',
     ),
-    rule(
+    sharedRule(
       ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
       'UPSTREAM_DEADLINE_MS',
       (e) => e.UPSTREAM_DEADLINE_MS >= e.UPSTREAM_TIMEOUT_MS,

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './cache/entityCache';
 import type { CacheableAnswer } from './cache/responseCache';
 import { StaleEntities } from './cache/staleData';
-import type { Config } from './config';
+import { settingsOf, type Config, type SettingsByName } from './config';
 import type { Context } from './context';
 import { cacheScope, credentialFingerprint, type Credentials } from './credentials';
 import { UpstreamError } from './errors';
@@ -51,13 +51,13 @@ export interface ServiceDependencies {
 }
 
 /** How many calls one account of each upstream may have in flight (see each folder's account.ts). */
-export function concurrencyCaps(upstreams: readonly AnyUpstream[], config: Config): Record<string, number> {
-  return Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream.concurrency(config.upstreams[upstream.name], config)]));
+export function concurrencyCaps<const U extends readonly AnyUpstream[]>(upstreams: U, config: Config<SettingsByName<U>>): Record<string, number> {
+  return Object.fromEntries(upstreams.map((upstream) => [upstream.name, upstream.concurrency(settingsOf(config, upstream.name), config)]));
 }
 
-export function createServices(
-  upstreams: readonly AnyUpstream[],
-  config: Config,
+export function createServices<const U extends readonly AnyUpstream[]>(
+  upstreams: U,
+  config: Config<SettingsByName<U>>,
   { endpoints, entityCache, redis, logger, metrics, tracer }: ServiceDependencies,
 ): Services {
   const connections: UpstreamConnection[] = [];
@@ -66,7 +66,7 @@ export function createServices(
       const service = upstream.name;
       const connection = new UpstreamConnection(service, endpoints[service]!.apiUrl);
       connections.push(connection);
-      const build = upstream.accounts(config.upstreams[service], config, { connection, redis, logger, metrics, tracer });
+      const build = upstream.accounts(settingsOf(config, upstream.name), config, { connection, redis, logger, metrics, tracer });
       // One account per credential, built on first use and dropped least recently used.
       const cache = new LRUCache<string, Account<unknown>>({
         max: MAX_ACCOUNTS,

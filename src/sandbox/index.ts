@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config';
+import { settingsOf, type Config, type SettingsByName } from '../config';
 import type { Logger } from '../logger';
 import type { AnyUpstream, Endpoint } from '../upstreams/upstream';
 
@@ -20,11 +20,15 @@ export interface ResolvedUpstreams {
  * credential is missing, outside production only. In production a credential may be
  * missing only where requests bring their own (config validation has checked that).
  */
-export async function resolveUpstreams(upstreams: readonly AnyUpstream[], config: Config, logger: Logger): Promise<ResolvedUpstreams> {
+export async function resolveUpstreams<const U extends readonly AnyUpstream[]>(
+  upstreams: U,
+  config: Config<SettingsByName<U>>,
+  logger: Logger,
+): Promise<ResolvedUpstreams> {
   const closers: Array<() => Promise<void>> = [];
   const endpoints: UpstreamEndpoints = {};
   for (const upstream of upstreams) {
-    const configured = upstream.endpoint(config.upstreams[upstream.name]);
+    const configured = upstream.endpoint(settingsOf(config, upstream.name));
     if (config.isProduction || configured.credential) {
       endpoints[upstream.name] = configured;
       continue;

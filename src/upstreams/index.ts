@@ -8,8 +8,3 @@ import { helpcrunch } from './helpcrunch';
  * `Upstream` contract alone (test/structure.test.ts checks it, and that no import circle forms).
  */
 export const UPSTREAMS = [helpcrunch, comagic] as const;
-
-export type KnownUpstream = (typeof UPSTREAMS)[number];
-
-/** An upstream's name: `helpcrunch`, `comagic`. */
-export type UpstreamService = KnownUpstream['name'];

@@ -18,8 +18,6 @@ import type { UpstreamConnection } from '../transport/http';
  * of the graph.
  */
 export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settings, Client, Loaders> extends UpstreamVariables<Name, Env, Settings> {
-  /** Labels its metrics, logs, errors and cache keys: `helpcrunch`. */
-  name: Name;
   /** As people write it: `HelpCrunch`. */
   title: string;
   credential: {
@@ -30,10 +28,6 @@ export interface Upstream<Name extends string, Env extends z.ZodRawShape, Settin
   };
   /** Where else a credential of this upstream could sit in a logged object, as pino redact paths. */
   logRedactPaths: string[];
-  /** Its environment variables, validated with the rest at start-up (see config.ts). */
-  env: Env;
-  /** Its settings, from its variables once they are valid. */
-  settings(env: z.output<z.ZodObject<Env>>): Settings;
   /** The configured address and credential, before a sandbox stands in for a missing one. */
   endpoint(settings: Settings): Endpoint;
   /** A built-in stand-in for the API with sandbox data, served when no credential is configured (outside production). */
@@ -87,9 +81,3 @@ export interface AccountDependencies {
   /** Starts the spans of its calls. */
   tracer: Tracer;
 }
-
-/** The loaders one upstream adds to a request's context. */
-export type LoadersOf<U extends AnyUpstream> = ReturnType<U['loaders']>;
-
-/** `A | B` as `A & B`. */
-export type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
