@@ -15,7 +15,7 @@ const BROAD_EMAIL_CUSTOMER = 3_000_100;
 const LATE_PERSON = 6_100_000_004;
 /** A person whose phones CoMagic gives formatted, of Russia, the US, the UK and Japan. */
 const FORMATTED_PERSON = 6_100_000_005;
-/** A person with 30 phones: 660 filters, more than one search holds. */
+/** A person with 50 phones: 1,100 filters, more than one search holds. */
 const MANY_PHONES_PERSON = 6_100_000_006;
 
 function row(personId: number, visitorId: number, emails: string[], phones: string[]): RawPersonVisitor {
@@ -31,7 +31,7 @@ function datasets() {
   comagic.persons.set(BROAD_PERSON, [row(BROAD_PERSON, 6_200_000_003, ['old.broad@example.com'], ['79001112233'])]);
   comagic.persons.set(LATE_PERSON, [row(LATE_PERSON, 6_200_000_004, ['late@example.com'], [])]);
   comagic.persons.set(MANY_PHONES_PERSON, [
-    row(MANY_PHONES_PERSON, 6_200_000_006, [], Array.from({ length: 30 }, (_, i) => `7902${String(1_000_000 + i * 7_919).padStart(7, '0')}`)),
+    row(MANY_PHONES_PERSON, 6_200_000_006, [], Array.from({ length: 50 }, (_, i) => `7902${String(1_000_000 + i * 7_919).padStart(7, '0')}`)),
   ]);
   comagic.persons.set(FORMATTED_PERSON, [
     row(FORMATTED_PERSON, 6_200_000_005, [], ['+7 (901) 234-56-78', '1 415 555 0134', '44 20 7946 0958', '81-3-1234-5678']),
@@ -172,11 +172,11 @@ test('20 persons of a router\'s _entities cost one search, matched to each on th
   );
 });
 
-test('30 phones are two searches: one holds at most 500 filters', async () => {
+test('50 phones are two searches: one holds at most 1,000 filters', async () => {
   const { body } = await server.query(PERSON, { id: String(MANY_PHONES_PERSON) });
   expect(body.errors).toBeUndefined();
   const sizes = upstreams.helpcrunch.fake.calls.map((call) => (call.body as { filter: unknown[] }).filter.length);
-  expect(sizes.sort((x, y) => x - y)).toEqual([8 * 22, 22 * 22]);
+  expect(sizes.sort((x, y) => x - y)).toEqual([5 * 22, 45 * 22]);
 });
 
 test('150 contacts are two searches of at most 100 filters', async () => {

@@ -12,8 +12,8 @@ type LinkContext = Context & HelpCrunchLoaders;
 /**
  * A contact across both APIs: the HelpCrunch customers of a CoMagic person or visitor, by
  * their emails and phones. Every person and visitor a request asks this of shares one
- * batch of contacts, so the whole request costs one HelpCrunch search per 100 contacts (or 500
- * filters: a phone is 22).
+ * batch of contacts, so the whole request costs one HelpCrunch search per 100 contacts (or
+ * 1,000 filters: a phone is 22).
  */
 export const Person: PersonResolvers<LinkContext> = {
   customers: (person, _, context, info) =>

@@ -26,18 +26,19 @@ export interface HelpCrunchLoaders {
 const MAX_CUSTOMERS_A_CONTACT = 5 * SEARCH_PAGE_SIZE;
 
 /**
- * The most filters one contact search holds (a phone is 22, an email one). HelpCrunch
- * documents no cap, and its search is a text search: search engines commonly refuse a query of
- * more than 1,024 clauses (Lucene's default), so a search stays well within that.
+ * The most filters one contact search holds (a phone is 22, an email one): 20 persons' emails
+ * and phones in one search, as a router asks for them. HelpCrunch documents no cap, and its
+ * search is a text search: search engines commonly refuse a query of more than 1,024 clauses
+ * (Lucene's default), so a search stays within that.
  */
-const MAX_FILTERS_A_SEARCH = 500;
+const MAX_FILTERS_A_SEARCH = 1_000;
 
 /**
  * The loaders of one request. Customers by HelpCrunch id: a batch becomes one
  * `POST /customers/search` per 100 ids (matched by id, never by position); ids the search
  * did not return are confirmed with `GET /customers/{id}`, whose 404 means null. A lone id
  * uses GET directly. Customers by contact: a batch becomes one search per 100 contacts or
- * 500 filters, OR-ed, matched on this side (see contacts.ts).
+ * 1,000 filters, OR-ed, matched on this side (see contacts.ts).
  */
 export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityCache, scope: string, request: LoaderRequest): HelpCrunchLoaders {
   const { call, stale } = request;
@@ -99,7 +100,7 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
 }
 
 /**
- * The customers of each contact: one OR-ed search per 100 contacts or 500 filters (of one
+ * The customers of each contact: one OR-ed search per 100 contacts or 1,000 filters (of one
  * filter an email, 22 a phone), sent together, each customer then kept for every contact it
  * really has (see contacts.ts), never matched by position.
  */
