@@ -61,10 +61,10 @@ const LARGE_ACCOUNT_REQUESTS = 10;
 const API_KEY = 'bench-helpcrunch-key';
 const ACCESS_TOKEN = 'bench-comagic-token';
 const GENERATED_CUSTOMERS = 150_000;
-// Fresh persons for every server's _entities runs (this one, the naive one, a compared build), new accounts', and the link's two.
-const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 4 : 5) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 20 * (LARGE_ACCOUNT_REQUESTS + 2) + 100;
-/** CoMagic credentials of the same sandbox account, each used for one request only: each request is its account's first. */
-const NEW_ACCOUNTS = Array.from({ length: ENTITY_REQUESTS }, (_, index) => `bench-new-account-${index}`);
+// Fresh persons for every server's _entities runs (this one, the naive one, a compared build), new accounts' (this build's and a compared one's), and the link's two.
+const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 4 : 6) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 20 * (LARGE_ACCOUNT_REQUESTS + 2) + 100;
+/** CoMagic credentials of the same sandbox account, each used for one request only: each request is its account's first (for each build run). */
+const NEW_ACCOUNTS = Array.from({ length: 2 * ENTITY_REQUESTS }, (_, index) => `bench-new-account-${index}`);
 
 const HOT_QUERY = `{
   customer(id: "${SEED_CUSTOMER.id}") { id name email company phone lastSeen location { city countryCode } tags { name } }
@@ -256,12 +256,14 @@ async function main(): Promise<void> {
     // A new account's first fan-out: 20 persons never seen, each request with a CoMagic
     // credential never used before, so that its points budget is as new as a fresh server's.
     console.log("run: 20 persons, each request an account's first");
-    const tenants = await startServerProcess(children, { ...serverEnv, ALLOW_CREDENTIAL_HEADERS: 'true' }, 'server-tenants');
-    await entityRuns(tenants.url, personsBatch, comagic.fake, ENTITY_WARM_UP_REQUESTS);
     const accounts = NEW_ACCOUNTS.values();
-    entities.persons20NewAccount!.thisServer = await entityRuns(tenants.url, personsBatch, comagic.fake, ENTITY_REQUESTS, ENTITIES_QUERY, () => ({
-      'x-comagic-access-token': accounts.next().value!,
-    }));
+    const newAccountRuns = async (name: string, checkout?: string) => {
+      const tenants = await startServerProcess(children, { ...serverEnv, ALLOW_CREDENTIAL_HEADERS: 'true' }, name, checkout);
+      await entityRuns(tenants.url, personsBatch, comagic.fake, ENTITY_WARM_UP_REQUESTS);
+      return entityRuns(tenants.url, personsBatch, comagic.fake, ENTITY_REQUESTS, ENTITIES_QUERY, () => ({ 'x-comagic-access-token': accounts.next().value! }));
+    };
+    entities.persons20NewAccount!.thisServer = await newAccountRuns('server-tenants');
+    if (compared) entities.persons20NewAccount!.compared = await newAccountRuns('compared-tenants', COMPARED_CHECKOUT);
     forgetCalls();
 
     // The contacts link: 20 persons never seen, and their HelpCrunch customers by email and
@@ -366,7 +368,11 @@ async function main(): Promise<void> {
             hot: medianRound(hotRounds.compared),
             coldSerial: comparedCold.serial,
             coldLoaded: comparedCold.loaded,
-            entities: { customers100: entities.customers100!.compared!, persons20: entities.persons20!.compared! },
+            entities: {
+              customers100: entities.customers100!.compared!,
+              persons20: entities.persons20!.compared!,
+              persons20NewAccount: entities.persons20NewAccount!.compared!,
+            },
             memory: comparedMemory,
           },
         }),
@@ -589,7 +595,7 @@ interface Compared {
   hot: LoadFigures;
   coldSerial: Timed;
   coldLoaded: Timed;
-  entities: Record<'customers100' | 'persons20', EntityFigures>;
+  entities: Record<'customers100' | 'persons20' | 'persons20NewAccount', EntityFigures>;
   memory: Memory;
 }
 
@@ -688,7 +694,7 @@ ${r.compared ? comparedReport(r, r.compared) : ''}`;
 
 /** This build beside the one `--compare` named, run for run. */
 function comparedReport(r: Results, c: Compared): string {
-  const e = r.entities as Record<'customers100' | 'persons20', Record<'thisServer', EntityFigures>>;
+  const e = r.entities as Record<'customers100' | 'persons20' | 'persons20NewAccount', Record<'thisServer', EntityFigures>>;
   const growth = (m: Memory) => `${m.rssAfterWarmUpMiB} → ${m.rssAtEndMiB} MiB (${round((m.rssAtEndMiB / m.rssAfterWarmUpMiB - 1) * 100, 1)}%)`;
   const row = (name: string, ours: number | string, theirs: number | string) => `| ${name} | ${ours} | ${theirs} |`;
   return `
@@ -705,6 +711,7 @@ ${row('cold p50 ms, 1 connection', r.coldSerial.p50Ms, c.coldSerial.p50Ms)}
 ${row(`cold p50 ms, ${r.coldLoaded.connections} connections`, r.coldLoaded.p50Ms, c.coldLoaded.p50Ms)}
 ${row('100 customers p50 ms (calls)', `${e.customers100.thisServer.latencyP50Ms} (${e.customers100.thisServer.upstreamCallsPerQuery})`, `${c.entities.customers100.latencyP50Ms} (${c.entities.customers100.upstreamCallsPerQuery})`)}
 ${row('20 persons p50 ms (calls)', `${e.persons20.thisServer.latencyP50Ms} (${e.persons20.thisServer.upstreamCallsPerQuery})`, `${c.entities.persons20.latencyP50Ms} (${c.entities.persons20.upstreamCallsPerQuery})`)}
+${row("20 persons, each request an account's first, p50 ms (calls)", `${e.persons20NewAccount.thisServer.latencyP50Ms} (${e.persons20NewAccount.thisServer.upstreamCallsPerQuery})`, `${c.entities.persons20NewAccount.latencyP50Ms} (${c.entities.persons20NewAccount.upstreamCallsPerQuery})`)}
 ${row(`RSS over ${r.settings.rssSeconds} s mixed`, growth(r.memory), growth(c.memory))}
 `;
 }
