@@ -42,6 +42,8 @@ test('GET /graphql runs a query when the request cannot be a CSRF', async () => 
 test('outside production a browser opening /graphql gets Apollo Sandbox, and introspection is on', async () => {
   const page = await fetch(`${development.url}/graphql`, { headers: { accept: 'text/html' } });
   expect(page.status).toBe(200);
+  // Served as a page, for the browser to show it as one.
+  expect(page.headers.get('content-type')).toBe('text/html');
   const html = await page.text();
   expect(html).toContain('new window.EmbeddedSandbox(');
 

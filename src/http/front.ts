@@ -43,9 +43,13 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Sends a JSON body with its length; nothing more is written to the response. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  sendText(res, status, typeof body === 'string' ? body : JSON.stringify(body), JSON_CONTENT_TYPE);
+}
+
+/** Sends a body of this content type with its length; nothing more is written to the response. */
+export function sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
   res.statusCode = status;
-  res.setHeader('content-type', JSON_CONTENT_TYPE);
+  res.setHeader('content-type', contentType);
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
 }

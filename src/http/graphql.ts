@@ -9,7 +9,7 @@ import { ATTRIBUTES } from '../tracing/attributes';
 import { inSpan, nameOperationSpan } from '../tracing/spans';
 import type { Tracing } from '../tracing/tracing';
 import { mediaTypeOf, parseJsonBody, readBody } from './body';
-import { JSON_CONTENT_TYPE, sendJson, type Route } from './front';
+import { JSON_CONTENT_TYPE, sendText, type Route } from './front';
 import { nameOperation, requestId, requestSummary, type RequestSummary } from './requestLog';
 
 export interface GraphQLRouteOptions {
@@ -113,7 +113,8 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
     for (const [name, value] of answer.headers) res.setHeader(name, value);
     const status = answer.status ?? 200;
     if (answer.body.kind === 'complete') {
-      sendJson(res, status, answer.body.string);
+      // Apollo's own type: JSON (or the GraphQL response type it negotiated), or the landing page's HTML.
+      sendText(res, status, answer.body.string, answer.headers.get('content-type') ?? JSON_CONTENT_TYPE);
       const cacheControl = answer.headers.get('cache-control');
       if (key !== undefined && status === 200 && cacheable.maxAgeSeconds && cacheControl) {
         responseCache.set(key, {
