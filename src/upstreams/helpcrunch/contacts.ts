@@ -24,7 +24,7 @@ const TAIL_GROUPS = [
 const SEPARATORS = [' ', '-', '.'] as const;
 
 /**
- * The search filters that find a contact's customers, and maybe others, which `matches`
+ * The search filters that find a contact's customers, and maybe others, which `hasContact`
  * then leaves out. An email is one filter, `=`. HelpCrunch keeps phones as free text and
  * compares them as text, so a phone is searched by its last six digits in every way they
  * are written (`~`, contains): together (`345678`, which any number written without
@@ -55,10 +55,11 @@ export function phoneForms(key: ContactKey): string[] {
 /**
  * Whether a customer has that contact, and its own search finds it: a customer another
  * contact's filters brought in is linked by this one only when this one's would have, so
- * that a contact's customers never depend on what else was searched with it.
+ * that a contact's customers never depend on what else was searched with it. Made once a
+ * contact, for every customer a search read: the phone's forms are written once.
  */
-export function matches(customer: Customer, key: ContactKey): boolean {
-  if (key.startsWith('email:')) return customer.email !== null && emailKey(customer.email) === key;
-  const phone = customer.phone;
-  return phone !== null && phoneKey(phone) === key && phoneForms(key).some((form) => phone.includes(form));
+export function hasContact(key: ContactKey): (customer: Customer) => boolean {
+  if (key.startsWith('email:')) return (customer) => customer.email !== null && emailKey(customer.email) === key;
+  const forms = phoneForms(key);
+  return ({ phone }) => phone !== null && forms.some((form) => phone.includes(form)) && phoneKey(phone) === key;
 }

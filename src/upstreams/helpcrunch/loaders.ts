@@ -5,7 +5,7 @@ import { CONTACT_RULES, type ContactKey } from '../../contacts';
 import { UpstreamError } from '../../errors';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
-import { contactFilters, matches } from './contacts';
+import { contactFilters, hasContact } from './contacts';
 import { CUSTOMER_SHAPE, type Customer, type CustomerPage } from './customer';
 import type { SearchRequest } from './wire';
 
@@ -154,7 +154,7 @@ async function searchChunk(client: HelpCrunchClient, chunk: ContactKey[], reques
   }
   const linked = new Set<Customer>();
   for (const key of chunk) {
-    const own = seen.filter((customer) => matches(customer, key));
+    const own = seen.filter(hasContact(key));
     for (const customer of own) linked.add(customer);
     into.set(key, own);
   }
