@@ -49,6 +49,8 @@ export interface Config<Upstreams = Record<string, unknown>> {
     url: string | undefined;
     ttlSeconds: number;
     notFoundTtlSeconds: number;
+    /** Lifetime of a contact's history (chats, calls, a timeline): it grows while people talk, so it is kept briefly. */
+    historyTtlSeconds: number;
     maxEntries: number;
     /** A cache operation slower than this counts as a miss. */
     timeoutMs: number;
@@ -174,6 +176,7 @@ const sharedEnv = {
     }),
   CACHE_TTL_SECONDS: integer(1, 86_400 * 30, 60),
   CACHE_NOT_FOUND_TTL_SECONDS: integer(1, 86_400, 10),
+  CACHE_HISTORY_TTL_SECONDS: integer(1, 86_400, 30),
   CACHE_MAX_ENTRIES: integer(1, 10_000_000, 10_000),
   CACHE_TIMEOUT_MS: integer(1, 60_000, 250),
   CACHE_STALE_SECONDS: integer(0, 86_400 * 30, 3_600),
@@ -229,6 +232,12 @@ function configSchema(upstreams: readonly AnyUpstreamVariables[]) {
       'must not be longer than CACHE_TTL_SECONDS',
     ),
     sharedRule(
+      ['CACHE_TTL_SECONDS', 'CACHE_HISTORY_TTL_SECONDS'],
+      'CACHE_HISTORY_TTL_SECONDS',
+      (e) => e.CACHE_HISTORY_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
+      'must not be longer than CACHE_TTL_SECONDS',
+    ),
+    sharedRule(
       ['UPSTREAM_TIMEOUT_MS', 'UPSTREAM_DEADLINE_MS'],
       'UPSTREAM_DEADLINE_MS',
       (e) => e.UPSTREAM_DEADLINE_MS >= e.UPSTREAM_TIMEOUT_MS,
@@ -281,6 +290,7 @@ export function loadConfig<const U extends readonly AnyUpstreamVariables[]>(upst
       url: e.CACHE_URL,
       ttlSeconds: e.CACHE_TTL_SECONDS,
       notFoundTtlSeconds: e.CACHE_NOT_FOUND_TTL_SECONDS,
+      historyTtlSeconds: e.CACHE_HISTORY_TTL_SECONDS,
       maxEntries: e.CACHE_MAX_ENTRIES,
       timeoutMs: e.CACHE_TIMEOUT_MS,
       staleSeconds: e.CACHE_STALE_SECONDS,

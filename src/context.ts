@@ -13,6 +13,8 @@ export interface Context {
   cacheable: CacheableAnswer;
   /** Response-cache lifetime of a "not found". */
   notFoundTtlSeconds: number;
+  /** Response-cache lifetime of a contact's history (chats, messages, calls, a timeline). */
+  historyTtlSeconds: number;
   /** What the request's log line says of it. */
   summary: RequestSummary;
   /** Logs with the request id. */

@@ -84,6 +84,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const entityCache = new EntityCache(store.layer('entity'), {
     foundSeconds: config.cache.ttlSeconds,
     notFoundSeconds: config.cache.notFoundTtlSeconds,
+    historySeconds: config.cache.historyTtlSeconds,
     staleSeconds: config.cache.staleSeconds,
   });
   const services = createServices(UPSTREAMS, config, {

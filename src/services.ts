@@ -125,6 +125,7 @@ export function createContext(services: Services, { requestId, summary, logger, 
   const own: Context = {
     cacheable,
     notFoundTtlSeconds: entityCache.ttl.notFoundSeconds,
+    historyTtlSeconds: entityCache.ttl.historySeconds,
     summary,
     get log() {
       return logger();

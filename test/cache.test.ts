@@ -80,7 +80,7 @@ test('not-found is cached for the shorter not-found TTL only', async () => {
 
 test('the in-memory store is bounded by CACHE_MAX_ENTRIES and honours TTLs', async () => {
   const store = await createCacheStore(
-    { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 2, timeoutMs: 200, staleSeconds: 0 },
+    { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, historyTtlSeconds: 30, maxEntries: 2, timeoutMs: 200, staleSeconds: 0 },
     createLogger('silent', []),
     new Metrics(),
   );
@@ -105,7 +105,7 @@ test('entity writes start after the answer\'s turn; settled() waits for those st
     set: () => new Promise<void>((resolve) => writes.push(resolve)),
     delete: async () => true,
   };
-  const cache = new EntityCache(store, { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 0 });
+  const cache = new EntityCache(store, { foundSeconds: 60, notFoundSeconds: 10, historySeconds: 30, staleSeconds: 0 });
   cache.setBehind('a', { id: 1 });
   cache.setBehind('b', null);
   // A value that cannot be serialised never reaches the store, and rejects nothing.

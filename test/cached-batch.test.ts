@@ -16,7 +16,7 @@ interface Thing {
 const unavailable = () => new UpstreamError('UPSTREAM_UNAVAILABLE', 'down', { service: 'helpcrunch' });
 const refused = () => new UpstreamError('UPSTREAM_UNAUTHENTICATED', 'no', { service: 'helpcrunch', status: 401 });
 
-function setUp(ttl = { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 600 }) {
+function setUp(ttl = { foundSeconds: 60, notFoundSeconds: 10, historySeconds: 30, staleSeconds: 600 }) {
   const cache = new EntityCache(new InMemoryLRUCache<string>(), ttl);
   const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), metrics: new Metrics(), tracer: trace.getTracer('test') };
   const asked: number[][] = [];
@@ -64,7 +64,7 @@ test('"does not exist" is stored too; errors are not, and an id the fetch left o
 });
 
 test('past its TTL an entry is fetched again; while the upstream fails, it stands in, recorded as stale', async () => {
-  const { cache, request, batch } = setUp({ foundSeconds: 1, notFoundSeconds: 1, staleSeconds: 600 });
+  const { cache, request, batch } = setUp({ foundSeconds: 1, notFoundSeconds: 1, historySeconds: 30, staleSeconds: 600 });
   const old = { id: 1, name: 'as it was' };
   cache.setBehind('thing:1', old, undefined, Date.now() - 5_000);
   await cache.settled();
@@ -74,7 +74,7 @@ test('past its TTL an entry is fetched again; while the upstream fails, it stand
 });
 
 test('a fetch that fails as a whole fails each id, and each may still stand in from its stale copy', async () => {
-  const { cache, batch } = setUp({ foundSeconds: 1, notFoundSeconds: 1, staleSeconds: 600 });
+  const { cache, batch } = setUp({ foundSeconds: 1, notFoundSeconds: 1, historySeconds: 30, staleSeconds: 600 });
   cache.setBehind('thing:1', { id: 1, name: 'as it was' }, undefined, Date.now() - 5_000);
   await cache.settled();
   const outcomes = await batch([1, 2], () => Promise.reject(unavailable()));
@@ -83,7 +83,7 @@ test('a fetch that fails as a whole fails each id, and each may still stand in f
 });
 
 test('a stale copy never stands in for a refused credential', async () => {
-  const { cache, request, batch } = setUp({ foundSeconds: 1, notFoundSeconds: 1, staleSeconds: 600 });
+  const { cache, request, batch } = setUp({ foundSeconds: 1, notFoundSeconds: 1, historySeconds: 30, staleSeconds: 600 });
   cache.setBehind('thing:1', { id: 1, name: 'as it was' }, undefined, Date.now() - 5_000);
   await cache.settled();
   const [outcome] = await batch([1], async () => new Map([[1, refused()]]));

@@ -39,7 +39,7 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
       maxDirectives: 50,
     },
     upstream: { attemptTimeoutMs: 3_000, deadlineMs: 8_000, maxWaitMs: 2_000, breakerFailures: 5, breakerHalfOpenMs: 10_000 },
-    cache: { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 10_000, timeoutMs: 250, staleSeconds: 3_600 },
+    cache: { url: undefined, ttlSeconds: 60, notFoundTtlSeconds: 10, historyTtlSeconds: 30, maxEntries: 10_000, timeoutMs: 250, staleSeconds: 3_600 },
     tracing: {
       tracesUrl: undefined,
       headers: {},
@@ -152,7 +152,7 @@ test('every variable is read', () => {
     cache: {
       url: 'redis://:secret@cache:6379/2',
       ttlSeconds: 300,
-      notFoundTtlSeconds: 30,
+      notFoundTtlSeconds: 30, historyTtlSeconds: 30,
       maxEntries: 500,
       timeoutMs: 100,
       staleSeconds: 0,

@@ -39,6 +39,8 @@ const dataset: HelpCrunchDataset = {
       }),
     ].map((customer) => [customer.id, customer]),
   ),
+  chats: new Map(),
+  messages: new Map(),
 };
 
 let upstreams: Upstreams;

@@ -1,7 +1,7 @@
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { EntityCache } from '../src/cache/entityCache';
 
-const ttl = { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 30 };
+const ttl = { foundSeconds: 60, notFoundSeconds: 10, historySeconds: 30, staleSeconds: 30 };
 
 async function cacheHolding(entries: Record<string, string>): Promise<EntityCache> {
   const store = new InMemoryLRUCache<string>();

@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 beforeEach(() => sandbox.fake.resetCalls());
 
-function requestLoaders(cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 0, notFoundSeconds: 0, staleSeconds: 0 })) {
+function requestLoaders(cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 0, notFoundSeconds: 0, historySeconds: 30, staleSeconds: 0 })) {
   const config = loadServerConfig({ NODE_ENV: 'test', HELPCRUNCH_API_URL: sandbox.url, HELPCRUNCH_API_KEY: KEY, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' });
   const metrics = new Metrics();
   const client = helpcrunchAccounts(config.upstreams.helpcrunch, config, { connection, redis: undefined, logger: createLogger('silent', []), metrics, tracer: trace.getTracer('test') })(KEY, 'fp');
@@ -61,7 +61,7 @@ test('so does every customer a contact search found', async () => {
 });
 
 test('and to the next request, through the entity cache', async () => {
-  const cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 60, notFoundSeconds: 10, staleSeconds: 0 });
+  const cache = new EntityCache(new InMemoryLRUCache<string>(), { foundSeconds: 60, notFoundSeconds: 10, historySeconds: 30, staleSeconds: 0 });
   const page = await requestLoaders(cache).customerSearch({ comparison: 'AND', filter: [{ field: 'customers.city', operator: '=', value: 'Berlin' }], limit: 2, offset: 0 });
   expect(page.customers).toHaveLength(2);
   await cache.settled();

@@ -13,7 +13,7 @@ const CUSTOMERS = [
 
 let sandbox: HelpCrunchSandbox;
 beforeAll(async () => {
-  sandbox = await startHelpCrunchSandbox({ accounts: { key: { customers: new Map(CUSTOMERS.map((c) => [c.id, c])) } }, rateLimitPerMinute: 0 });
+  sandbox = await startHelpCrunchSandbox({ accounts: { key: { customers: new Map(CUSTOMERS.map((c) => [c.id, c])), chats: new Map(), messages: new Map() } }, rateLimitPerMinute: 0 });
 });
 afterAll(() => sandbox.close());
 

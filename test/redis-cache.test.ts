@@ -128,7 +128,7 @@ test('after close the Redis store is a miss and drops writes: a write behind an 
   try {
     const before = await connections();
     const store = await createCacheStore(
-      { url: redis.url, ttlSeconds: 60, notFoundTtlSeconds: 10, maxEntries: 100, timeoutMs: 200, staleSeconds: 0 },
+      { url: redis.url, ttlSeconds: 60, notFoundTtlSeconds: 10, historyTtlSeconds: 30, maxEntries: 100, timeoutMs: 200, staleSeconds: 0 },
       createLogger('silent', []),
       new Metrics(),
     );

@@ -20,6 +20,8 @@ interface Entry<T> {
 export interface EntityCacheTtl {
   foundSeconds: number;
   notFoundSeconds: number;
+  /** A contact's history (chats, messages, calls): fresh only briefly, as it grows while people talk. */
+  historySeconds: number;
   /** How long past its TTL a found entity is kept, to be served while its upstream fails. */
   staleSeconds: number;
 }

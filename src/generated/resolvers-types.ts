@@ -19,14 +19,102 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A member of the team, as a chat or a message names them. */
+export type Agent = {
+  __typename?: 'Agent';
+  email?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+  /** Their role in the HelpCrunch account, e.g. `admin`. */
+  role?: Maybe<Scalars['String']['output']>;
+};
+
 export type CacheControlScope =
   | 'PRIVATE'
   | 'PUBLIC';
+
+/** A HelpCrunch chat: one conversation between a customer and the team. */
+export type Chat = {
+  __typename?: 'Chat';
+  /** The agent the chat is assigned to. */
+  assignee?: Maybe<Agent>;
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who closed the chat. */
+  closedBy?: Maybe<ChatParty>;
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The customer who chatted; null only when HelpCrunch names none. */
+  customer?: Maybe<Customer>;
+  department?: Maybe<Department>;
+  /** HelpCrunch's numeric chat id. */
+  id: Scalars['ID']['output'];
+  lastCustomerMessageAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The last message's time, from an agent or the customer. */
+  lastMessageAt?: Maybe<Scalars['DateTime']['output']>;
+  lastMessageText?: Maybe<Scalars['String']['output']>;
+  /**
+   * The chat's messages, newest first, a page at a time: `first` from 1 to 100 (HelpCrunch's
+   * page), then `after` the `endCursor` of the page before. A cursor is the message it follows:
+   * messages written while you page never repeat one on the next page.
+   */
+  messages: MessageConnection;
+  /** How the customer rated the chat after it closed, if they did. */
+  rating?: Maybe<ChatRating>;
+  /** Null for a status the HelpCrunch documents do not list. */
+  status?: Maybe<ChatStatus>;
+};
+
+
+/** A HelpCrunch chat: one conversation between a customer and the team. */
+export type ChatMessagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ChatConnection = {
+  __typename?: 'ChatConnection';
+  edges: Array<ChatEdge>;
+  pageInfo: PageInfo;
+  /** How many of the customer's chats match the filters. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ChatEdge = {
+  __typename?: 'ChatEdge';
+  cursor: Scalars['String']['output'];
+  node: Chat;
+};
+
+export type ChatParty =
+  | 'AGENT'
+  | 'CUSTOMER';
+
+export type ChatRating =
+  | 'AVERAGE'
+  | 'GREAT'
+  | 'POOR';
+
+export type ChatStatus =
+  | 'CLOSED'
+  /** Opened, but no one wrote. */
+  | 'EMPTY'
+  | 'NEW'
+  | 'NO_COMMUNICATION'
+  | 'ON_HOLD'
+  | 'OPENED'
+  | 'PENDING';
 
 /** A HelpCrunch customer (contact), fetched from the HelpCrunch REST API v1. */
 export type Customer = {
   __typename?: 'Customer';
   blocked?: Maybe<Scalars['Boolean']['output']>;
+  /**
+   * The customer's chats, newest first, a page at a time (a Relay connection): `first` from 1
+   * to 100, then `after` the `endCursor` of the page before, with the same filters. A cursor
+   * is the chat it follows, so chats that start while you page never move the next page. The
+   * chats of every customer a request asks for come from one HelpCrunch search per 100
+   * customers; the newest 1,000 chats of a customer are served.
+   */
+  chats: ChatConnection;
   company?: Maybe<Scalars['String']['output']>;
   /** How the customer was created (newer HelpCrunch accounts only). */
   createdFrom?: Maybe<Scalars['String']['output']>;
@@ -58,6 +146,16 @@ export type Customer = {
   unsubscribed?: Maybe<Scalars['Boolean']['output']>;
   /** Your own id for this customer, as sent to HelpCrunch. */
   userId?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A HelpCrunch customer (contact), fetched from the HelpCrunch REST API v1. */
+export type CustomerChatsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<ChatStatus>>;
 };
 
 export type CustomerConnection = {
@@ -104,6 +202,12 @@ export type CustomerOrder =
   | 'LAST_SEEN_ASC'
   | 'LAST_SEEN_DESC';
 
+export type Department = {
+  __typename?: 'Department';
+  id: Scalars['ID']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+};
+
 /** The device HelpCrunch last saw the customer on. */
 export type Device = {
   __typename?: 'Device';
@@ -127,12 +231,53 @@ export type Location = {
   regionCode?: Maybe<Scalars['String']['output']>;
 };
 
+/** One message of a chat. */
+export type Message = {
+  __typename?: 'Message';
+  /** The agent who wrote it; null for the customer's. */
+  agent?: Maybe<Agent>;
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  edited?: Maybe<Scalars['Boolean']['output']>;
+  /** Who wrote it. A chatbot's messages are the agent's, as HelpCrunch records them. */
+  from?: Maybe<ChatParty>;
+  id: Scalars['ID']['output'];
+  read?: Maybe<Scalars['Boolean']['output']>;
+  text?: Maybe<Scalars['String']['output']>;
+  /** Null for a type the HelpCrunch documents do not list. */
+  type?: Maybe<MessageType>;
+};
+
+export type MessageConnection = {
+  __typename?: 'MessageConnection';
+  edges: Array<MessageEdge>;
+  pageInfo: PageInfo;
+  /** How many messages the chat has; null when HelpCrunch does not say. */
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type MessageEdge = {
+  __typename?: 'MessageEdge';
+  cursor: Scalars['String']['output'];
+  node: Message;
+};
+
+export type MessageType =
+  | 'EMAIL'
+  /** A link to a knowledge-base article. */
+  | 'KNOWLEDGE_BASE'
+  /** A message of the conversation. */
+  | 'MESSAGE'
+  /** A note between agents, which the customer never sees. */
+  | 'PRIVATE'
+  /** A note HelpCrunch writes itself, e.g. of a status change. */
+  | 'TECH';
+
 /** Where a page stands in its connection, as Relay has it. */
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
-  /** Whether customers come before this page (pages are asked for forwards only). */
+  /** Whether items come before this page (pages are asked for forwards only). */
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
 };
@@ -157,6 +302,8 @@ export type Person = {
 
 export type Query = {
   __typename?: 'Query';
+  /** One chat by HelpCrunch id; null when there is no such chat. */
+  chat?: Maybe<Chat>;
   /** One customer by HelpCrunch id; null when there is no such customer. */
   customer?: Maybe<Customer>;
   /**
@@ -176,6 +323,11 @@ export type Query = {
   searchCustomers: CustomerConnection;
   /** One visitor by CoMagic visitor id; null when there is no such visitor. */
   visitor?: Maybe<Visitor>;
+};
+
+
+export type QueryChatArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -320,6 +472,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  Chat: Chat;
   Customer: Customer;
   Person: Person;
   Visitor: Visitor;
@@ -327,6 +480,9 @@ export type FederationTypes = {
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Chat:
+    ( { __typename: 'Chat' }
+    & GraphQLRecursivePick<FederationTypes['Chat'], {"id":true}> );
   Customer:
     ( { __typename: 'Customer' }
     & GraphQLRecursivePick<FederationTypes['Customer'], {"id":true}> );
@@ -342,19 +498,31 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  CacheControlScope: ResolverTypeWrapper<Mapped<CacheControlScope>>;
-  Customer: ResolverTypeWrapper<Mapped<Customer>>;
+  Agent: ResolverTypeWrapper<Mapped<Agent>>;
   String: ResolverTypeWrapper<Mapped<Scalars['String']['output']>>;
   ID: ResolverTypeWrapper<Mapped<Scalars['ID']['output']>>;
+  CacheControlScope: ResolverTypeWrapper<Mapped<CacheControlScope>>;
+  Chat: ResolverTypeWrapper<Mapped<Chat>>;
+  ChatConnection: ResolverTypeWrapper<Mapped<ChatConnection>>;
+  ChatEdge: ResolverTypeWrapper<Mapped<ChatEdge>>;
+  ChatParty: ResolverTypeWrapper<Mapped<ChatParty>>;
+  ChatRating: ResolverTypeWrapper<Mapped<ChatRating>>;
+  ChatStatus: ResolverTypeWrapper<Mapped<ChatStatus>>;
+  Customer: ResolverTypeWrapper<Mapped<Customer>>;
   CustomerConnection: ResolverTypeWrapper<Mapped<CustomerConnection>>;
   CustomerEdge: ResolverTypeWrapper<Mapped<CustomerEdge>>;
   CustomerFilter: ResolverTypeWrapper<Mapped<CustomerFilter>>;
   CustomerOrder: ResolverTypeWrapper<Mapped<CustomerOrder>>;
   DateTime: ResolverTypeWrapper<Mapped<Scalars['DateTime']['output']>>;
+  Department: ResolverTypeWrapper<Mapped<Department>>;
   Device: ResolverTypeWrapper<Mapped<Device>>;
   FilterMatch: ResolverTypeWrapper<Mapped<FilterMatch>>;
   JSON: ResolverTypeWrapper<Mapped<Scalars['JSON']['output']>>;
   Location: ResolverTypeWrapper<Mapped<Location>>;
+  Message: ResolverTypeWrapper<Mapped<Message>>;
+  MessageConnection: ResolverTypeWrapper<Mapped<MessageConnection>>;
+  MessageEdge: ResolverTypeWrapper<Mapped<MessageEdge>>;
+  MessageType: ResolverTypeWrapper<Mapped<MessageType>>;
   PageInfo: ResolverTypeWrapper<Mapped<PageInfo>>;
   Person: ResolverTypeWrapper<Mapped<Person>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -368,16 +536,24 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Customer: Mapped<Customer | FederationReferenceTypes['Customer']>;
+  Agent: Mapped<Agent>;
   String: Mapped<Scalars['String']['output']>;
   ID: Mapped<Scalars['ID']['output']>;
+  Chat: Mapped<Chat | FederationReferenceTypes['Chat']>;
+  ChatConnection: Mapped<ChatConnection>;
+  ChatEdge: Mapped<ChatEdge>;
+  Customer: Mapped<Customer | FederationReferenceTypes['Customer']>;
   CustomerConnection: Mapped<CustomerConnection>;
   CustomerEdge: Mapped<CustomerEdge>;
   CustomerFilter: Mapped<CustomerFilter>;
   DateTime: Mapped<Scalars['DateTime']['output']>;
+  Department: Mapped<Department>;
   Device: Mapped<Device>;
   JSON: Mapped<Scalars['JSON']['output']>;
   Location: Mapped<Location>;
+  Message: Mapped<Message>;
+  MessageConnection: Mapped<MessageConnection>;
+  MessageEdge: Mapped<MessageEdge>;
   PageInfo: Mapped<PageInfo>;
   Person: Mapped<Person | FederationReferenceTypes['Person']>;
   Query: Record<PropertyKey, never>;
@@ -397,9 +573,45 @@ export type CacheControlDirectiveArgs = {
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AgentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ChatResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Chat'] = ResolversParentTypes['Chat'], FederationReferenceType extends FederationReferenceTypes['Chat'] = FederationReferenceTypes['Chat']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Chat']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  assignee?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  closedBy?: Resolver<Maybe<ResolversTypes['ChatParty']>, ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastCustomerMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastMessageText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, RequireFields<ChatMessagesArgs, 'first'>>;
+  rating?: Resolver<Maybe<ResolversTypes['ChatRating']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['ChatStatus']>, ParentType, ContextType>;
+};
+
+export type ChatConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChatConnection'] = ResolversParentTypes['ChatConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ChatEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ChatEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChatEdge'] = ResolversParentTypes['ChatEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Chat'], ParentType, ContextType>;
+};
+
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   blocked?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  chats?: Resolver<ResolversTypes['ChatConnection'], ParentType, ContextType, RequireFields<CustomerChatsArgs, 'first'>>;
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customData?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -437,6 +649,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DepartmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Department'] = ResolversParentTypes['Department']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type DeviceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Device'] = ResolversParentTypes['Device']> = {
   id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -455,6 +672,28 @@ export type LocationResolvers<ContextType = Context, ParentType extends Resolver
   regionCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type MessageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  edited?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['ChatParty']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  read?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['MessageType']>, ParentType, ContextType>;
+};
+
+export type MessageConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageConnection'] = ResolversParentTypes['MessageConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MessageEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type MessageEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageEdge'] = ResolversParentTypes['MessageEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -470,6 +709,7 @@ export type PersonResolvers<ContextType = Context, ParentType extends ResolversP
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  chat?: Resolver<Maybe<ResolversTypes['Chat']>, ParentType, ContextType, RequireFields<QueryChatArgs, 'id'>>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   customers?: Resolver<Array<Maybe<ResolversTypes['Customer']>>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'ids'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
@@ -495,13 +735,21 @@ export type VisitorResolvers<ContextType = Context, ParentType extends Resolvers
 };
 
 export type Resolvers<ContextType = Context> = {
+  Agent?: AgentResolvers<ContextType>;
+  Chat?: ChatResolvers<ContextType>;
+  ChatConnection?: ChatConnectionResolvers<ContextType>;
+  ChatEdge?: ChatEdgeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Department?: DepartmentResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Location?: LocationResolvers<ContextType>;
+  Message?: MessageResolvers<ContextType>;
+  MessageConnection?: MessageConnectionResolvers<ContextType>;
+  MessageEdge?: MessageEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -50,3 +50,8 @@ export async function notFoundBriefly<T>(pending: Promise<T | null>, context: Co
   if (value === null) cacheControlFromInfo(info).setCacheHint({ maxAge: context.notFoundTtlSeconds });
   return value;
 }
+
+/** A contact's history grows while people talk: an answer holding it is cached only for the history TTL. */
+export function historyBriefly(context: Context, info: GraphQLResolveInfo): void {
+  cacheControlFromInfo(info).setCacheHint({ maxAge: context.historyTtlSeconds });
+}

@@ -4,7 +4,8 @@ import type { CallPolicy } from '../../transport/callPolicy';
 import type { CallOptions, HttpResponse, UpstreamConnection } from '../../transport/http';
 import { helpcrunchError } from './errors';
 import { customerListSchema, customerPageSchema, customerSchema, type Customer, type CustomerPage } from './customer';
-import type { SearchRequest } from './wire';
+import { chatPageSchema, chatSchema, messagePageSchema, type Chat, type ChatPage, type MessagePage } from './chat';
+import type { ChatSearchRequest, SearchRequest } from './wire';
 
 /** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
 export const SEARCH_PAGE_SIZE = 100;
@@ -59,6 +60,28 @@ export class HelpCrunchClient {
   async search(body: SearchRequest, call: CallOptions): Promise<CustomerPage> {
     const response = await this.send(call, { method: 'POST', path: '/customers/search', body });
     return this.parse(response, customerPageSchema);
+  }
+
+  /** `GET /chats/{id}`; null when HelpCrunch answers 404. */
+  async getChat(id: number, call: CallOptions): Promise<Chat | null> {
+    const response = await this.send(call, { method: 'GET', path: `/chats/${id}`, route: '/chats/{id}' });
+    if (response.status === 404) return null;
+    return this.parse(response, chatSchema);
+  }
+
+  /** One `POST /chats/search` as given: a page of chats, and how many match when HelpCrunch says. */
+  async searchChats(body: ChatSearchRequest, call: CallOptions): Promise<ChatPage> {
+    const response = await this.send(call, { method: 'POST', path: '/chats/search', body });
+    return this.parse(response, chatPageSchema);
+  }
+
+  /** `GET /chats/{id}/messages`: a page of at most 100, newest first; null when HelpCrunch answers 404 (no such chat). */
+  async chatMessages(chatId: number, offset: number, limit: number, call: CallOptions): Promise<MessagePage | null> {
+    if (limit < 1 || limit > SEARCH_PAGE_SIZE) throw new RangeError(`chatMessages reads 1 to ${SEARCH_PAGE_SIZE} messages, got ${limit}`);
+    const path = `/chats/${chatId}/messages?offset=${offset}&limit=${limit}`;
+    const response = await this.send(call, { method: 'GET', path, route: '/chats/{id}/messages' });
+    if (response.status === 404) return null;
+    return this.parse(response, messagePageSchema);
   }
 
   /**

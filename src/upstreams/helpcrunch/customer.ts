@@ -1,5 +1,7 @@
 import type * as Graph from '../../generated/resolvers-types';
+import type { Connection, Edge } from '../../graphql/connection';
 import type { AllCovered, Covers } from '../../graphql/coverage';
+import { isoFromUnixSeconds } from './time';
 import { wireCustomerListSchema, wireCustomerPageSchema, wireCustomerSchema, type WireCustomer } from './wire';
 
 /**
@@ -55,11 +57,14 @@ export interface Tag {
 declare module '../../graphql/mappers' {
   interface Mappers {
     Customer: Customer;
+    CustomerConnection: Connection<Customer>;
+    CustomerEdge: Edge<Customer>;
   }
 }
 
 /** Every field of the GraphQL types is filled here: a field added to the schema alone fails to compile. */
-export type Covered = AllCovered<[Covers<Customer, Graph.Customer>, Covers<Location, Graph.Location>, Covers<Device, Graph.Device>, Covers<Tag, Graph.Tag>]>;
+// `chats` is resolved from the chats loader.
+export type Covered = AllCovered<[Covers<Customer, Graph.Customer, 'chats'>, Covers<Location, Graph.Location>, Covers<Device, Graph.Device>, Covers<Tag, Graph.Tag>]>;
 
 /**
  * The shape of a stored customer: part of every cache key, so that a deploy that changes
@@ -88,8 +93,8 @@ function customerOf(wire: WireCustomer): Customer {
     userId: textOf(wire.userId),
     company: wire.company ?? null,
     phone: textOf(wire.phone),
-    firstSeen: dateTimeFromUnixSeconds(wire.firstSeen),
-    lastSeen: dateTimeFromUnixSeconds(wire.lastSeen),
+    firstSeen: isoFromUnixSeconds(wire.firstSeen),
+    lastSeen: isoFromUnixSeconds(wire.lastSeen),
     location: location ? { regionCode: location.regionCode ?? null, countryCode: location.countryCode ?? null, city: location.city ?? null } : null,
     device: device
       ? { id: textOf(device.id), ip: device.ip ?? null, timezone: device.timezone ?? null, platform: device.platform ?? null, userAgent: device.userAgent ?? null }
@@ -110,15 +115,6 @@ function customerOf(wire: WireCustomer): Customer {
 
 function textOf(value: string | number | null | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
-}
-
-/** HelpCrunch sends UNIX seconds as an integer, as a numeric string, or null. */
-function dateTimeFromUnixSeconds(value: WireCustomer['lastSeen']): string | null {
-  if (value === null || value === undefined) return null;
-  const seconds = typeof value === 'number' ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(seconds)) return null;
-  const date = new Date(seconds * 1000);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /** One document shows customData as `[{property, value}]`; clients always get one flat object. */

@@ -30,6 +30,9 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
     customers: refusingLoader(error),
     customerSearch: () => Promise.reject(error),
     customersByContact: refusingLoader(error),
+    chats: refusingLoader(error),
+    chatsOfCustomer: refusingLoader(error),
+    messagePages: refusingLoader(error),
   }),
   resolvers,
 };

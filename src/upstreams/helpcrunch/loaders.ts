@@ -5,13 +5,14 @@ import { CONTACT_RULES, type ContactKey } from '../../contacts';
 import { UpstreamError } from '../../errors';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
+import { createChatLoaders, type ChatLoaders } from './chatLoaders';
 import { contactFilters, hasContact } from './contacts';
 import { CUSTOMER_SHAPE, type Customer, type CustomerPage } from './customer';
 import type { SearchRequest } from './wire';
 
 export type CustomerLoader = DataLoader<number, Customer | null>;
 
-export interface HelpCrunchLoaders {
+export interface HelpCrunchLoaders extends ChatLoaders {
   customers: CustomerLoader;
   /** One page of a search; every customer on it is then known to `customers` and the cache. */
   customerSearch(request: SearchRequest): Promise<CustomerPage>;
@@ -96,6 +97,7 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       return page;
     },
     customersByContact,
+    ...createChatLoaders(client, cache, scope, request),
   };
 }
 

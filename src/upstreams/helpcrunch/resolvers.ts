@@ -1,6 +1,9 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context';
-import type { CustomerResolvers, QueryResolvers } from '../../generated/resolvers-types';
+import type { ChatResolvers, CustomerResolvers, QueryResolvers } from '../../generated/resolvers-types';
+import { keysetPage, pageRequest } from '../../graphql/connection';
+import { historyBriefly } from '../../graphql/lookups';
+import { CHAT_PAGES, chatSelection, messagesPage } from './chatPages';
 import { notFoundBriefly, parseId, referenceById } from '../../graphql/lookups';
 import { SEARCH_PAGE_SIZE } from './client';
 import { cursorOf, searchPage } from './search';
@@ -26,6 +29,8 @@ export const Query: QueryResolvers<HelpCrunchContext> = {
     return parsed.map((id) => notFoundBriefly(context.customers.load(id), context, info)) as unknown as Domain.Customer[];
   },
 
+  chat: (_, { id }, context, info) => notFoundBriefly(context.chats.load(parseId(id, 'id')), context, info),
+
   searchCustomers: async (_, args, context) => {
     // Every mistake in the arguments is refused here, before the call.
     const { request, searchId } = searchPage(args);
@@ -44,7 +49,27 @@ export const Query: QueryResolvers<HelpCrunchContext> = {
   },
 };
 
-// Every field is the domain object's own (customer.ts): only the reference needs a resolver.
+// The other fields are the domain object's own (customer.ts).
 export const Customer: CustomerResolvers<HelpCrunchContext> = {
   __resolveReference: referenceById('Customer', (context) => context.customers),
+  chats: async (customer, args, context, info) => {
+    // Every mistake in the arguments is refused here, before the call.
+    const select = chatSelection(args);
+    pageRequest(args, CHAT_PAGES);
+    const chats = await context.chatsOfCustomer.load(Number(customer.id));
+    historyBriefly(context, info);
+    return keysetPage(chats.filter(select), args, CHAT_PAGES);
+  },
+};
+
+// The other fields are the domain object's own (chat.ts).
+export const Chat: ChatResolvers<HelpCrunchContext> = {
+  __resolveReference: referenceById('Chat', (context) => context.chats),
+  // The customer is often in this request already (the chats were asked of it): then it costs no call.
+  customer: (chat, _, context) => (chat.customerId === null ? null : context.customers.load(chat.customerId)),
+  messages: async (chat, args, context, info) => {
+    const page = await messagesPage(Number(chat.id), args, context.messagePages);
+    historyBriefly(context, info);
+    return page;
+  },
 };

@@ -1,10 +1,12 @@
+import type { RawChat, RawMessage } from './sandboxChats';
 import type { HelpCrunchDataset, RawCustomer } from './sandboxData';
 import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
 
 /**
  * A HelpCrunch REST API v1 that runs in-process, for local development, tests and
  * benchmarks. It speaks the documented API: Bearer auth, `GET /v1/customers/{id}`,
- * `GET /v1/customers`, `POST /v1/customers/search`, the `{"errors":[...]}` bodies, and the
+ * `GET /v1/customers`, `POST /v1/customers/search`, `GET /v1/chats/{id}`, `POST /v1/chats/search`,
+ * `GET /v1/chats/{id}/messages`, the `{"errors":[...]}` bodies, and the
  * 120-requests-a-minute limit per account.
  */
 export interface HelpCrunchSandboxOptions {
@@ -65,7 +67,88 @@ function route(call: RecordedCall, dataset: HelpCrunchDataset): FakeReply {
   if (call.method === 'POST' && url.pathname === '/v1/customers/search') {
     return search(call.body, dataset);
   }
+  const chatPath = /^\/v1\/chats\/([^/]+)(\/messages)?$/.exec(url.pathname);
+  if (call.method === 'GET' && chatPath) {
+    const chat = /^\d+$/.test(chatPath[1]!) ? dataset.chats.get(Number(chatPath[1])) : undefined;
+    if (!chat) return notFound('Chat not found');
+    return chatPath[2] ? messages(url, dataset.messages.get(chat.id) ?? []) : { body: chat };
+  }
+  if (call.method === 'POST' && url.pathname === '/v1/chats/search') {
+    return searchChats(call.body, dataset);
+  }
   return fail(404, 'not_found', 'Not found');
+}
+
+/** `GET /chats/{id}/messages`: newest first, `offset` and `limit` (at most 100), `{data, total}`. */
+function messages(url: URL, list: RawMessage[]): FakeReply {
+  const offset = Number(url.searchParams.get('offset') ?? 0);
+  const limit = Number(url.searchParams.get('limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit', 'limit must be from 1 to 100');
+  if (!Number.isInteger(offset) || offset < 0) return invalid('offset', 'offset must not be negative');
+  const newestFirst = [...list].reverse();
+  return { body: { data: newestFirst.slice(offset, offset + limit), total: list.length } };
+}
+
+/** The chat search's fields (search-chats-v1) and the type their values must have. */
+const CHAT_FIELDS: Record<string, { type: Field['type']; read: (c: RawChat) => unknown }> = {
+  'chats.customer': { type: 'number', read: (c) => c.customer.id },
+  'chats.customer.email': { type: 'string', read: (c) => c.customer.email },
+  'chats.status': { type: 'string', read: (c) => c.status },
+  'chats.rating': { type: 'string', read: (c) => c.rating },
+  'chats.assignee': { type: 'number', read: (c) => (c.assignee as { id?: unknown } | null)?.id },
+  'chats.department': { type: 'number', read: (c) => (c.department as { id?: unknown } | null)?.id },
+  'chats.createdAt': { type: 'number', read: (c) => numberOrNull(c.createdAt) },
+  'chats.closedAt': { type: 'number', read: (c) => numberOrNull(c.closedAt) },
+};
+const CHAT_SORTS = ['createdAt', 'lastCustomerMessageAt', 'lastMessageAt', 'closedAt'];
+
+/** `POST /chats/search`: the customer search's body over chats, answered with `{data, meta: {total}}`. */
+function searchChats(body: unknown, dataset: HelpCrunchDataset): FakeReply {
+  const request = body as { comparison?: unknown; filter?: unknown; limit?: unknown; offset?: unknown; sort?: unknown; order?: unknown } | undefined;
+  if (typeof request !== 'object' || request === null) return invalid('body', 'Request body must be a JSON object');
+  const comparison = request.comparison ?? 'AND';
+  if (comparison !== 'OR' && comparison !== 'AND') return invalid('comparison', 'comparison must be OR or AND');
+  if (!Array.isArray(request.filter)) return invalid('filter', 'filter must be an array');
+  const limit = request.limit ?? 100;
+  const offset = request.offset ?? 0;
+  if (typeof limit !== 'number' || limit < 1 || limit > 100) return invalid('limit', 'limit must be from 1 to 100');
+  if (typeof offset !== 'number' || offset < 0) return invalid('offset', 'offset must not be negative');
+  const sort = String(request.sort ?? 'chats.createdAt').replace(/^chats\./, '');
+  if (!CHAT_SORTS.includes(sort)) return invalid('sort', `sort must be one of chats.${CHAT_SORTS.join(', chats.')}`);
+  const order = typeof request.order === 'string' ? request.order.toLowerCase() : (request.order ?? 'desc');
+  if (order !== 'asc' && order !== 'desc') return invalid('order', 'order must be asc or desc');
+
+  const tests: Array<{ field: (typeof CHAT_FIELDS)[string]; test: (value: Value) => boolean }> = [];
+  for (const [index, entry] of (request.filter as Array<Record<string, unknown>>).entries()) {
+    const field = CHAT_FIELDS[String(entry?.field)];
+    if (!field) return invalid(`filter[${index}].field`, `Unknown field ${String(entry?.field)}`);
+    const operator = entry.operator as Operator;
+    if (!OPERATORS.includes(operator)) return invalid(`filter[${index}].operator`, `Unknown operator ${String(entry.operator)}`);
+    if (typeof entry.value !== field.type) return invalid(String(entry.field), `Value of ${String(entry.field)} must be a ${field.type}`);
+    tests.push({ field, test: comparing(operator, entry.value as string | number) });
+  }
+  // Chats by customer, the search this graph sends, by lookup: a sandbox with many chats stays fast.
+  const byCustomer = tests.length > 0 && (request.filter as Array<Record<string, unknown>>).every((f) => f.field === 'chats.customer' && f.operator === '=');
+  const wanted = byCustomer ? new Set((request.filter as Array<{ value: number }>).map((f) => f.value)) : undefined;
+  const sign = order === 'asc' ? 1 : -1;
+  const matches = [...dataset.chats.values()]
+    .filter((chat) => {
+      if (wanted) return comparison === 'OR' ? wanted.has(chat.customer.id) : wanted.size === 1 && wanted.has(chat.customer.id);
+      if (tests.length === 0) return true;
+      const held = tests.map(({ field, test }) => test(valueOf(field.read(chat))));
+      return comparison === 'OR' ? held.some(Boolean) : held.every(Boolean);
+    })
+    .sort((a, b) => sign * ((numberOrNull(a[sort]) ?? 0) - (numberOrNull(b[sort]) ?? 0) || a.id - b.id));
+  return { body: { data: matches.slice(offset, offset + limit), meta: { total: matches.length } } };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** The newer docs' 404: the generic code, then `not_found`. */
+function notFound(message: string): FakeReply {
+  return { status: 404, body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'not_found', message }] } };
 }
 
 type Operator = '=' | '!=' | '>' | '<' | '>=' | '<=' | '~' | '!~';

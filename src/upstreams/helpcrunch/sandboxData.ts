@@ -4,11 +4,12 @@
  * Generated records use every form the documents allow: timestamps as integers, numeric
  * strings and null, and customData as an object and as `[{property, value}]`.
  */
+import { createChatHistory, type ChatHistory } from './sandboxChats';
 import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, phoneDigits, random, sandboxContact, type SandboxCountry } from '../../sandbox/random';
 
 export type RawCustomer = Record<string, unknown> & { id: number };
 
-export interface HelpCrunchDataset {
+export interface HelpCrunchDataset extends ChatHistory {
   customers: Map<number, RawCustomer>;
 }
 
@@ -128,7 +129,8 @@ const CITIES = [
   null,
 ];
 
-export function createHelpCrunchDataset(generated = 300): HelpCrunchDataset {
+/** `now` (UNIX seconds) places the chats: in the weeks before it. */
+export function createHelpCrunchDataset(generated = 300, now = Math.floor(Date.now() / 1000)): HelpCrunchDataset {
   const next = random(2020);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const customers = new Map<number, RawCustomer>([[SEED_CUSTOMER.id, structuredClone(SEED_CUSTOMER)]]);
@@ -169,6 +171,6 @@ export function createHelpCrunchDataset(generated = 300): HelpCrunchDataset {
     });
   }
   for (const customer of linkedCustomers()) customers.set(customer.id, customer);
-  return { customers };
+  return { customers, ...createChatHistory(customers, SEED_CUSTOMER.id, FIRST_LINKED_CUSTOMER_ID, now) };
 }
 

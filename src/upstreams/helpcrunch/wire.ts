@@ -86,3 +86,76 @@ export interface SearchRequest {
   sort?: 'customers.lastSeen' | 'customers.firstSeen';
   order?: 'asc' | 'desc';
 }
+
+/** Who a chat or a message involves, as chats and messages embed them. */
+const wireAgentSchema = z.object({ id: z.number().int(), name: text, email: text, role: text });
+
+/**
+ * A chat (chat-model-v1). Timestamps are UNIX seconds, as integers in the older documents and
+ * as numeric strings in the newer; `status` is a name in every document (`"on hold"`,
+ * `"onhold"` and `"on-hold"` all seen), and a number in one public client.
+ */
+export const wireChatSchema = z.object({
+  id: z.number().int().positive(),
+  status: z.union([z.string(), z.number()]).nullish(),
+  closedBy: text,
+  rating: text,
+  createdAt: unixSeconds,
+  closedAt: unixSeconds,
+  lastMessageAt: unixSeconds,
+  lastCustomerMessageAt: unixSeconds,
+  lastMessageText: text,
+  createdWith: text,
+  /** `{id, name, email, userId}` in every example; a bare id is read too. */
+  customer: z.union([z.object({ id: z.number().int().positive() }).passthrough(), z.number().int().positive()]).nullish(),
+  assignee: wireAgentSchema.nullish(),
+  department: z.object({ id: z.number().int(), name: text }).nullish(),
+});
+
+export type WireChat = z.infer<typeof wireChatSchema>;
+
+/** `GET /chats` and `POST /chats/search`: the chat model page gives `meta.total`; a public client reads a top-level `total`. */
+export const wireChatPageSchema = z.object({
+  data: z.array(wireChatSchema),
+  meta: z.object({ total: z.number().int().nonnegative() }).partial().nullish(),
+  total: z.number().int().nonnegative().nullish(),
+});
+
+/**
+ * A message (message-model-v1). `createdAt` is UNIX seconds, seen as a string with a
+ * fraction (`"1594139170.913"`); `agent` is null for a customer's message.
+ */
+export const wireMessageSchema = z.object({
+  id: z.number().int().positive(),
+  text: text,
+  type: text,
+  from: text,
+  read: z.boolean().nullish(),
+  edited: z.boolean().nullish(),
+  createdAt: unixSeconds,
+  agent: wireAgentSchema.nullish(),
+  broadcastType: text,
+});
+
+export type WireMessage = z.infer<typeof wireMessageSchema>;
+
+/** `GET /chats/{id}/messages`: `{data, total}`, newest first; an older document version has `{messages}`. */
+export const wireMessagePageSchema = z.union([
+  z.object({ data: z.array(wireMessageSchema), total: z.number().int().nonnegative().nullish() }),
+  z.object({ messages: z.array(wireMessageSchema), total: z.number().int().nonnegative().nullish() }),
+]);
+
+export interface ChatSearchFilter {
+  field: string;
+  operator: '=' | '!=' | '>' | '<' | '>=' | '<=';
+  value: string | number;
+}
+
+export interface ChatSearchRequest {
+  comparison: 'OR' | 'AND';
+  filter: ChatSearchFilter[];
+  limit: number;
+  offset: number;
+  sort: 'chats.createdAt';
+  order: 'desc';
+}
