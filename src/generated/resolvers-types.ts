@@ -4,6 +4,7 @@ import type { Context } from '../context';
 import type { Mapped } from '../graphql/mappers';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -32,6 +33,35 @@ export type Agent = {
 export type CacheControlScope =
   | 'PRIVATE'
   | 'PUBLIC';
+
+export type Call = Communication & {
+  __typename?: 'Call';
+  at: Scalars['DateTime']['output'];
+  communicationId?: Maybe<Scalars['ID']['output']>;
+  /** The contact's number: the caller's, or the one called; international digits. */
+  contactPhoneNumber?: Maybe<Scalars['String']['output']>;
+  direction?: Maybe<CallDirection>;
+  /** The employees the call reached. */
+  employees: Array<Employee>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** True for a call no one answered. */
+  lost?: Maybe<Scalars['Boolean']['output']>;
+  site?: Maybe<Scalars['String']['output']>;
+  /** Seconds of talk. */
+  talkDuration?: Maybe<Scalars['Int']['output']>;
+  /** Seconds from the start to the end of the call. */
+  totalDuration?: Maybe<Scalars['Int']['output']>;
+  /** The tracking number the call came through. */
+  virtualPhoneNumber?: Maybe<Scalars['String']['output']>;
+  visitor?: Maybe<Visitor>;
+  /** Seconds the caller waited for the first talk. */
+  waitDuration?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CallDirection =
+  | 'IN'
+  | 'OUT';
 
 /** A HelpCrunch chat: one conversation between a customer and the team. */
 export type Chat = {
@@ -102,6 +132,43 @@ export type ChatStatus =
   | 'ON_HOLD'
   | 'OPENED'
   | 'PENDING';
+
+/** A call, a chat or an offline message, from CoMagic's reports. */
+export type Communication = {
+  /** When the call started, the chat began or the message came. */
+  at: Scalars['DateTime']['output'];
+  /** CoMagic's id of the communication (the same across its reports). */
+  communicationId?: Maybe<Scalars['ID']['output']>;
+  /** The report's id of the call session, chat or message. */
+  id: Scalars['ID']['output'];
+  /** The site's domain. */
+  site?: Maybe<Scalars['String']['output']>;
+  /** The site visitor it came from, when CoMagic knows them. */
+  visitor?: Maybe<Visitor>;
+};
+
+export type CommunicationConnection = {
+  __typename?: 'CommunicationConnection';
+  edges: Array<CommunicationEdge>;
+  pageInfo: PageInfo;
+  /** How many communications of these kinds the range holds. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CommunicationEdge = {
+  __typename?: 'CommunicationEdge';
+  cursor: Scalars['String']['output'];
+  node: Communication;
+};
+
+/** What CoMagic's reports record of a contact. */
+export type CommunicationKind =
+  /** A call (`get.calls_report`). */
+  | 'CALL'
+  /** A chat on the site or in a messenger (`get.chats_report`). */
+  | 'CHAT'
+  /** A message left through a site's form while no one was online (`get.offline_messages_report`). */
+  | 'OFFLINE_MESSAGE';
 
 /** A HelpCrunch customer (contact), fetched from the HelpCrunch REST API v1. */
 export type Customer = {
@@ -218,6 +285,12 @@ export type Device = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+export type Employee = {
+  __typename?: 'Employee';
+  fullName?: Maybe<Scalars['String']['output']>;
+  id?: Maybe<Scalars['ID']['output']>;
+};
+
 export type FilterMatch =
   /** Every condition holds. */
   | 'ALL'
@@ -272,6 +345,29 @@ export type MessageType =
   /** A note HelpCrunch writes itself, e.g. of a status change. */
   | 'TECH';
 
+export type OfflineMessage = Communication & {
+  __typename?: 'OfflineMessage';
+  at: Scalars['DateTime']['output'];
+  communicationId?: Maybe<Scalars['ID']['output']>;
+  /** The employee who handled it. */
+  employee?: Maybe<Employee>;
+  formName?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  messageStatus?: Maybe<OfflineMessageStatus>;
+  site?: Maybe<Scalars['String']['output']>;
+  text?: Maybe<Scalars['String']['output']>;
+  visitor?: Maybe<Visitor>;
+  visitorEmail?: Maybe<Scalars['String']['output']>;
+  /** The name, email and phone the visitor left in the form. */
+  visitorName?: Maybe<Scalars['String']['output']>;
+  visitorPhoneNumber?: Maybe<Scalars['String']['output']>;
+};
+
+export type OfflineMessageStatus =
+  | 'NOT_PROCESSED'
+  | 'PROCESSED'
+  | 'PROCESSING';
+
 /** Where a page stands in its connection, as Relay has it. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -286,6 +382,15 @@ export type PageInfo = {
 export type Person = {
   __typename?: 'Person';
   /**
+   * The person's calls, chats and offline messages, newest first, from CoMagic's reports: from
+   * `from` (default: 90 days before `to`) to `to` (default: now), a page at a time (`first` from
+   * 1 to 100, then `after` the `endCursor` of the page before, with the same arguments). A cursor
+   * is the communication it follows, so new ones never move the next page. Every person of a
+   * request shares one report call per kind and 90 days; a `from` older than the reports reach
+   * (COMAGIC_REPORTS_KEPT_DAYS) is refused.
+   */
+  communications: CommunicationConnection;
+  /**
    * The help-desk customers with one of this person's emails or phones, newest seen first. An
    * email matches trimmed and in lower case; a phone matches by its digits, with the forms a
    * Russian or Ukrainian number is written in (`+7…`, `7…`, `8…`; `+380…`, `0…`) taken as one,
@@ -298,6 +403,16 @@ export type Person = {
   id: Scalars['ID']['output'];
   /** All visitors merged into this person, with their contact details. */
   visitors: Array<Visitor>;
+};
+
+
+/** A CoMagic (UIS) person: one real contact that several site visitors were merged into. */
+export type PersonCommunicationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  kinds?: InputMaybe<Array<CommunicationKind>>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type Query = {
@@ -380,6 +495,8 @@ export type TimeRange = {
 export type Visitor = {
   __typename?: 'Visitor';
   commentary?: Maybe<Scalars['String']['output']>;
+  /** The visitor's calls, chats and offline messages, as `Person.communications`. */
+  communications: CommunicationConnection;
   company?: Maybe<Scalars['String']['output']>;
   /** The help-desk customers with one of this visitor's emails or phones, as `Person.customers`. */
   customers?: Maybe<Array<Customer>>;
@@ -391,6 +508,62 @@ export type Visitor = {
   person?: Maybe<Person>;
   phones: Array<Scalars['String']['output']>;
 };
+
+
+/** A CoMagic (UIS) site visitor with the contact details it left. */
+export type VisitorCommunicationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  kinds?: InputMaybe<Array<CommunicationKind>>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type VisitorChat = Communication & {
+  __typename?: 'VisitorChat';
+  /** Seconds until an employee answered. */
+  answerTime?: Maybe<Scalars['Int']['output']>;
+  at: Scalars['DateTime']['output'];
+  /** Where the chat took place: `comagic` (the site's widget), `telegram`, `whatsapp`… */
+  channel?: Maybe<Scalars['String']['output']>;
+  /**
+   * Null for a status the CoMagic documents do not list. (Named apart from `Chat.status` and
+   * `OfflineMessage.messageStatus`, so that one query can ask for all three.)
+   */
+  chatStatus?: Maybe<VisitorChatStatus>;
+  communicationId?: Maybe<Scalars['ID']['output']>;
+  /** Seconds the chat lasted. */
+  duration?: Maybe<Scalars['Int']['output']>;
+  /** The employee who took the chat. */
+  employee?: Maybe<Employee>;
+  id: Scalars['ID']['output'];
+  initiator?: Maybe<VisitorChatInitiator>;
+  messagesCount?: Maybe<Scalars['Int']['output']>;
+  site?: Maybe<Scalars['String']['output']>;
+  visitor?: Maybe<Visitor>;
+  /** The phone number the visitor left in the chat. */
+  visitorPhoneNumber?: Maybe<Scalars['String']['output']>;
+};
+
+export type VisitorChatInitiator =
+  | 'AUTO_INVITE'
+  /** A messenger. */
+  | 'CHANNEL'
+  | 'CHATBOT'
+  | 'OPERATOR'
+  | 'VISITOR';
+
+export type VisitorChatStatus =
+  /** An employee took it and has not closed it. */
+  | 'ACTIVE'
+  /** Closed without an employee's message. */
+  | 'LOST'
+  /** No employee has taken it. */
+  | 'NEW'
+  /** Closed with messages from the employee or an invitation only. */
+  | 'REFUSED'
+  /** Closed after messages both ways. */
+  | 'SUCCEEDED';
 
 
 
@@ -495,6 +668,14 @@ export type FederationReferenceTypes = {
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Communication:
+    | ( Mapped<Omit<Call, 'visitor'> & { visitor?: Maybe<_RefType['Visitor']> }> )
+    | ( Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<_RefType['Visitor']> }> )
+    | ( Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<_RefType['Visitor']> }> )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -502,12 +683,18 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Mapped<Scalars['String']['output']>>;
   ID: ResolverTypeWrapper<Mapped<Scalars['ID']['output']>>;
   CacheControlScope: ResolverTypeWrapper<Mapped<CacheControlScope>>;
+  Call: ResolverTypeWrapper<Mapped<Omit<Call, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
+  CallDirection: ResolverTypeWrapper<Mapped<CallDirection>>;
   Chat: ResolverTypeWrapper<Mapped<Chat>>;
   ChatConnection: ResolverTypeWrapper<Mapped<ChatConnection>>;
   ChatEdge: ResolverTypeWrapper<Mapped<ChatEdge>>;
   ChatParty: ResolverTypeWrapper<Mapped<ChatParty>>;
   ChatRating: ResolverTypeWrapper<Mapped<ChatRating>>;
   ChatStatus: ResolverTypeWrapper<Mapped<ChatStatus>>;
+  Communication: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Communication']>;
+  CommunicationConnection: ResolverTypeWrapper<Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversTypes['CommunicationEdge']> }>>;
+  CommunicationEdge: ResolverTypeWrapper<Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversTypes['Communication'] }>>;
+  CommunicationKind: ResolverTypeWrapper<Mapped<CommunicationKind>>;
   Customer: ResolverTypeWrapper<Mapped<Customer>>;
   CustomerConnection: ResolverTypeWrapper<Mapped<CustomerConnection>>;
   CustomerEdge: ResolverTypeWrapper<Mapped<CustomerEdge>>;
@@ -516,6 +703,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Mapped<Scalars['DateTime']['output']>>;
   Department: ResolverTypeWrapper<Mapped<Department>>;
   Device: ResolverTypeWrapper<Mapped<Device>>;
+  Employee: ResolverTypeWrapper<Mapped<Employee>>;
   FilterMatch: ResolverTypeWrapper<Mapped<FilterMatch>>;
   JSON: ResolverTypeWrapper<Mapped<Scalars['JSON']['output']>>;
   Location: ResolverTypeWrapper<Mapped<Location>>;
@@ -523,13 +711,18 @@ export type ResolversTypes = {
   MessageConnection: ResolverTypeWrapper<Mapped<MessageConnection>>;
   MessageEdge: ResolverTypeWrapper<Mapped<MessageEdge>>;
   MessageType: ResolverTypeWrapper<Mapped<MessageType>>;
+  OfflineMessage: ResolverTypeWrapper<Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
+  OfflineMessageStatus: ResolverTypeWrapper<Mapped<OfflineMessageStatus>>;
   PageInfo: ResolverTypeWrapper<Mapped<PageInfo>>;
-  Person: ResolverTypeWrapper<Mapped<Person>>;
+  Person: ResolverTypeWrapper<Mapped<Omit<Person, 'communications' | 'visitors'> & { communications: ResolversTypes['CommunicationConnection'], visitors: Array<ResolversTypes['Visitor']> }>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Mapped<Tag>>;
   TextFilter: ResolverTypeWrapper<Mapped<TextFilter>>;
   TimeRange: ResolverTypeWrapper<Mapped<TimeRange>>;
-  Visitor: ResolverTypeWrapper<Mapped<Visitor>>;
+  Visitor: ResolverTypeWrapper<Mapped<Omit<Visitor, 'communications' | 'person'> & { communications: ResolversTypes['CommunicationConnection'], person?: Maybe<ResolversTypes['Person']> }>>;
+  VisitorChat: ResolverTypeWrapper<Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
+  VisitorChatInitiator: ResolverTypeWrapper<Mapped<VisitorChatInitiator>>;
+  VisitorChatStatus: ResolverTypeWrapper<Mapped<VisitorChatStatus>>;
   Boolean: ResolverTypeWrapper<Mapped<Scalars['Boolean']['output']>>;
   Int: ResolverTypeWrapper<Mapped<Scalars['Int']['output']>>;
 };
@@ -539,9 +732,13 @@ export type ResolversParentTypes = {
   Agent: Mapped<Agent>;
   String: Mapped<Scalars['String']['output']>;
   ID: Mapped<Scalars['ID']['output']>;
+  Call: Mapped<Omit<Call, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   Chat: Mapped<Chat | FederationReferenceTypes['Chat']>;
   ChatConnection: Mapped<ChatConnection>;
   ChatEdge: Mapped<ChatEdge>;
+  Communication: ResolversInterfaceTypes<ResolversParentTypes>['Communication'];
+  CommunicationConnection: Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversParentTypes['CommunicationEdge']> }>;
+  CommunicationEdge: Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversParentTypes['Communication'] }>;
   Customer: Mapped<Customer | FederationReferenceTypes['Customer']>;
   CustomerConnection: Mapped<CustomerConnection>;
   CustomerEdge: Mapped<CustomerEdge>;
@@ -549,18 +746,21 @@ export type ResolversParentTypes = {
   DateTime: Mapped<Scalars['DateTime']['output']>;
   Department: Mapped<Department>;
   Device: Mapped<Device>;
+  Employee: Mapped<Employee>;
   JSON: Mapped<Scalars['JSON']['output']>;
   Location: Mapped<Location>;
   Message: Mapped<Message>;
   MessageConnection: Mapped<MessageConnection>;
   MessageEdge: Mapped<MessageEdge>;
+  OfflineMessage: Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   PageInfo: Mapped<PageInfo>;
-  Person: Mapped<Person | FederationReferenceTypes['Person']>;
+  Person: Mapped<Omit<Person, 'communications' | 'visitors'> & { communications: ResolversParentTypes['CommunicationConnection'], visitors: Array<ResolversParentTypes['Visitor']> } | FederationReferenceTypes['Person']>;
   Query: Record<PropertyKey, never>;
   Tag: Mapped<Tag>;
   TextFilter: Mapped<TextFilter>;
   TimeRange: Mapped<TimeRange>;
-  Visitor: Mapped<Visitor | FederationReferenceTypes['Visitor']>;
+  Visitor: Mapped<Omit<Visitor, 'communications' | 'person'> & { communications: ResolversParentTypes['CommunicationConnection'], person?: Maybe<ResolversParentTypes['Person']> } | FederationReferenceTypes['Visitor']>;
+  VisitorChat: Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   Boolean: Mapped<Scalars['Boolean']['output']>;
   Int: Mapped<Scalars['Int']['output']>;
 };
@@ -578,6 +778,24 @@ export type AgentResolvers<ContextType = Context, ParentType extends ResolversPa
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CallResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Call'] = ResolversParentTypes['Call']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  communicationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  contactPhoneNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  direction?: Resolver<Maybe<ResolversTypes['CallDirection']>, ParentType, ContextType>;
+  employees?: Resolver<Array<ResolversTypes['Employee']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lost?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  site?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  talkDuration?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  totalDuration?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  virtualPhoneNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  visitor?: Resolver<Maybe<ResolversTypes['Visitor']>, ParentType, ContextType>;
+  waitDuration?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ChatResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Chat'] = ResolversParentTypes['Chat'], FederationReferenceType extends FederationReferenceTypes['Chat'] = FederationReferenceTypes['Chat']> = {
@@ -606,6 +824,21 @@ export type ChatConnectionResolvers<ContextType = Context, ParentType extends Re
 export type ChatEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChatEdge'] = ResolversParentTypes['ChatEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Chat'], ParentType, ContextType>;
+};
+
+export type CommunicationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Communication'] = ResolversParentTypes['Communication']> = {
+  __resolveType: TypeResolveFn<'Call' | 'OfflineMessage' | 'VisitorChat', ParentType, ContextType>;
+};
+
+export type CommunicationConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CommunicationConnection'] = ResolversParentTypes['CommunicationConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['CommunicationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CommunicationEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CommunicationEdge'] = ResolversParentTypes['CommunicationEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Communication'], ParentType, ContextType>;
 };
 
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
@@ -662,6 +895,11 @@ export type DeviceResolvers<ContextType = Context, ParentType extends ResolversP
   userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type EmployeeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Employee'] = ResolversParentTypes['Employee']> = {
+  fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -694,6 +932,22 @@ export type MessageEdgeResolvers<ContextType = Context, ParentType extends Resol
   node?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
 };
 
+export type OfflineMessageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OfflineMessage'] = ResolversParentTypes['OfflineMessage']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  communicationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  employee?: Resolver<Maybe<ResolversTypes['Employee']>, ParentType, ContextType>;
+  formName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  messageStatus?: Resolver<Maybe<ResolversTypes['OfflineMessageStatus']>, ParentType, ContextType>;
+  site?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  visitor?: Resolver<Maybe<ResolversTypes['Visitor']>, ParentType, ContextType>;
+  visitorEmail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  visitorName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  visitorPhoneNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -703,6 +957,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type PersonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person'], FederationReferenceType extends FederationReferenceTypes['Person'] = FederationReferenceTypes['Person']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Person']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  communications?: Resolver<ResolversTypes['CommunicationConnection'], ParentType, ContextType, RequireFields<PersonCommunicationsArgs, 'first'>>;
   customers?: Resolver<Maybe<Array<ResolversTypes['Customer']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   visitors?: Resolver<Array<ResolversTypes['Visitor']>, ParentType, ContextType>;
@@ -725,6 +980,7 @@ export type TagResolvers<ContextType = Context, ParentType extends ResolversPare
 export type VisitorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Visitor'] = ResolversParentTypes['Visitor'], FederationReferenceType extends FederationReferenceTypes['Visitor'] = FederationReferenceTypes['Visitor']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Visitor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   commentary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  communications?: Resolver<ResolversTypes['CommunicationConnection'], ParentType, ContextType, RequireFields<VisitorCommunicationsArgs, 'first'>>;
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customers?: Resolver<Maybe<Array<ResolversTypes['Customer']>>, ParentType, ContextType>;
   emails?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -734,27 +990,51 @@ export type VisitorResolvers<ContextType = Context, ParentType extends Resolvers
   phones?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type VisitorChatResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VisitorChat'] = ResolversParentTypes['VisitorChat']> = {
+  answerTime?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  channel?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  chatStatus?: Resolver<Maybe<ResolversTypes['VisitorChatStatus']>, ParentType, ContextType>;
+  communicationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  duration?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  employee?: Resolver<Maybe<ResolversTypes['Employee']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  initiator?: Resolver<Maybe<ResolversTypes['VisitorChatInitiator']>, ParentType, ContextType>;
+  messagesCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  site?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  visitor?: Resolver<Maybe<ResolversTypes['Visitor']>, ParentType, ContextType>;
+  visitorPhoneNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = Context> = {
   Agent?: AgentResolvers<ContextType>;
+  Call?: CallResolvers<ContextType>;
   Chat?: ChatResolvers<ContextType>;
   ChatConnection?: ChatConnectionResolvers<ContextType>;
   ChatEdge?: ChatEdgeResolvers<ContextType>;
+  Communication?: CommunicationResolvers<ContextType>;
+  CommunicationConnection?: CommunicationConnectionResolvers<ContextType>;
+  CommunicationEdge?: CommunicationEdgeResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Department?: DepartmentResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
+  Employee?: EmployeeResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Location?: LocationResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;
+  OfflineMessage?: OfflineMessageResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   Visitor?: VisitorResolvers<ContextType>;
+  VisitorChat?: VisitorChatResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = Context> = {

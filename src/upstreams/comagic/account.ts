@@ -36,6 +36,8 @@ export function comagicAccounts(settings: CoMagicConfig, config: Config, { conne
       userId: accessToken === settings.accessToken ? settings.userId : undefined,
       connection,
       budget,
+      timeZone: settings.timeZone,
+      reportsKeptDays: settings.reportsKeptDays,
       policy: new CallPolicy({ ...config.upstream, service: 'comagic', account: fingerprint, concurrency, throttle: budget, logger, metrics, tracer }),
     });
   };

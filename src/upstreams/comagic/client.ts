@@ -5,7 +5,20 @@ import type { CallOptions, UpstreamConnection } from '../../transport/http';
 import type { PointsBudget } from './budget';
 import { comagicError } from './errors';
 import { personVisitorsSchema, visitorsSchema, type Visitor } from './person';
-import { limitsIn, personForVisitorResultSchema, rpcResponseSchema } from './wire';
+import { callOf, offlineMessageOf, visitorChatOf, type Communication, type CommunicationKind } from './communication';
+import {
+  CALL_FIELDS,
+  CHAT_FIELDS,
+  limitsIn,
+  OFFLINE_MESSAGE_FIELDS,
+  personForVisitorResultSchema,
+  reportResultSchema,
+  rpcResponseSchema,
+  wireCallSchema,
+  wireChatRowSchema,
+  wireOfflineMessageSchema,
+  type ReportParams,
+} from './wire';
 
 export interface CoMagicClientOptions {
   accessToken: string;
@@ -15,7 +28,29 @@ export interface CoMagicClientOptions {
   policy: CallPolicy;
   /** Learns the points left from every answer. */
   budget: PointsBudget;
+  /** The account's time zone: the reports' times are in it. */
+  timeZone: string;
+  /** How far back the reports reach, in days. */
+  reportsKeptDays: number;
 }
+
+/** One page of a report, as communications, and how many rows match in all when CoMagic says. */
+export interface ReportPage {
+  communications: Communication[];
+  total: number | undefined;
+}
+
+/** Each report: its method, the fields it is asked for, and its rows as communications. */
+const REPORTS = {
+  CALL: { method: 'get.calls_report', fields: CALL_FIELDS, schema: reportResultSchema(wireCallSchema), of: callOf },
+  CHAT: { method: 'get.chats_report', fields: CHAT_FIELDS, schema: reportResultSchema(wireChatRowSchema), of: visitorChatOf },
+  OFFLINE_MESSAGE: {
+    method: 'get.offline_messages_report',
+    fields: OFFLINE_MESSAGE_FIELDS,
+    schema: reportResultSchema(wireOfflineMessageSchema),
+    of: offlineMessageOf,
+  },
+} as const;
 
 /** A typed client for the CoMagic / UIS Data API v2.0 methods this graph uses, for one account. */
 export class CoMagicClient {
@@ -43,6 +78,28 @@ export class CoMagicClient {
   async visitors(ids: readonly number[], call: CallOptions): Promise<Visitor[]> {
     if (ids.length === 0) return [];
     return this.call(call, 'get.visitors', { ids: [...ids] }, visitorsSchema);
+  }
+
+  get timeZone(): string {
+    return this.options.timeZone;
+  }
+
+  get reportsKeptDays(): number {
+    return this.options.reportsKeptDays;
+  }
+
+  /**
+   * One page of a report of `kind` (`get.calls_report`, `get.chats_report`,
+   * `get.offline_messages_report`): at most 90 days, with the fields this graph reads.
+   */
+  async report(kind: CommunicationKind, params: Omit<ReportParams, 'fields'>, call: CallOptions): Promise<ReportPage> {
+    const report = REPORTS[kind];
+    const timeZone = this.options.timeZone;
+    const schema = (report.schema as z.ZodType<{ data: unknown[]; metadata?: { total_items?: number | null } | null }, unknown>).transform((result) => ({
+      communications: result.data.map((row) => (report.of as (row: unknown, timeZone: string) => Communication)(row, timeZone)),
+      total: result.metadata?.total_items ?? undefined,
+    }));
+    return this.call(call, report.method, { ...params, fields: [...report.fields] }, schema);
   }
 
   /**

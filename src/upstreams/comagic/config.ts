@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl, integer, MAX_CONCURRENCY, optionalString } from '../../envValues';
+import { isTimeZone } from './time';
 
 /** CoMagic's variables, read and validated with the rest in `loadConfig`. */
 export const comagicEnv = {
@@ -18,6 +19,12 @@ export const comagicEnv = {
       return Number(value);
     }),
   COMAGIC_CONCURRENCY: integer(1, MAX_CONCURRENCY, undefined),
+  COMAGIC_TIMEZONE: z
+    .string()
+    .trim()
+    .default('Europe/Moscow')
+    .refine(isTimeZone, { message: 'must be an IANA time zone name, such as Europe/Moscow or Asia/Almaty (get.account names the account\'s)' }),
+  COMAGIC_REPORTS_KEPT_DAYS: integer(1, 3_660, 366),
 };
 
 export interface CoMagicConfig {
@@ -29,6 +36,10 @@ export interface CoMagicConfig {
    * Undefined: no cap but the points budget and `MAX_CONCURRENCY` (see `comagicConcurrency` in account.ts).
    */
   concurrency: number | undefined;
+  /** The account's time zone, which the Data API's times (`YYYY-MM-DD hh:mm:ss`, no zone) are in. */
+  timeZone: string;
+  /** How far back the reports reach: an older `from` is refused before any call. */
+  reportsKeptDays: number;
 }
 
 export function comagicConfig(e: z.output<z.ZodObject<typeof comagicEnv>>): CoMagicConfig {
@@ -37,5 +48,7 @@ export function comagicConfig(e: z.output<z.ZodObject<typeof comagicEnv>>): CoMa
     accessToken: e.COMAGIC_ACCESS_TOKEN,
     userId: e.COMAGIC_USER_ID,
     concurrency: e.COMAGIC_CONCURRENCY,
+    timeZone: e.COMAGIC_TIMEZONE,
+    reportsKeptDays: e.COMAGIC_REPORTS_KEPT_DAYS,
   };
 }

@@ -3,13 +3,15 @@ import type { Upstream } from '../upstream';
 import { comagicAccounts, comagicConcurrency } from './account';
 import type { CoMagicClient } from './client';
 import { comagicConfig, comagicEnv, type CoMagicConfig } from './config';
-import { createPersonLoaders, type PersonLoaders } from './loaders';
+import { DEFAULT_REPORTS_KEPT_DAYS, reportRange } from './history';
+import { createHistoryLoaders } from './historyLoaders';
+import { createPersonLoaders, type CoMagicLoaders } from './loaders';
 import * as resolvers from './resolvers';
 import { startCoMagicSandbox } from './sandbox';
 import { createCoMagicDataset, SEED_PERSON_ID } from './sandboxData';
 
-/** CoMagic / UIS Data API v2.0 (JSON-RPC): `Person` and `Visitor`. */
-export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMagicClient, PersonLoaders> = {
+/** CoMagic / UIS Data API v2.0 (JSON-RPC): `Person`, `Visitor` and their communications. */
+export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMagicClient, CoMagicLoaders> = {
   name: 'comagic',
   title: 'CoMagic',
   credential: { variable: 'COMAGIC_ACCESS_TOKEN', header: 'X-CoMagic-Access-Token' },
@@ -19,13 +21,23 @@ export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMa
   settings: comagicConfig,
   endpoint: ({ apiUrl, accessToken }) => ({ apiUrl, credential: accessToken }),
   sandbox: {
-    serves: 'Person and Visitor',
+    serves: 'Person, Visitor and their calls, chats and offline messages',
     holds: `seed person ${SEED_PERSON_ID} and 100 generated`,
     start: (accessToken) => startCoMagicSandbox({ accounts: { [accessToken]: createCoMagicDataset() }, keptCalls: 0 }),
   },
   concurrency: comagicConcurrency,
   accounts: comagicAccounts,
-  loaders: ({ client, scope }, cache, request) => createPersonLoaders(client, cache, scope, request),
-  refusing: (error) => ({ persons: refusingLoader(error), visitors: refusingLoader(error) }),
+  loaders: ({ client, scope }, cache, request) => ({
+    ...createPersonLoaders(client, cache, scope, request),
+    ...createHistoryLoaders(client, cache, scope, request),
+    reportRange: (args) => reportRange(args, { keptDays: client.reportsKeptDays, timeZone: client.timeZone }),
+  }),
+  refusing: (error) => ({
+    persons: refusingLoader(error),
+    visitors: refusingLoader(error),
+    communications: refusingLoader(error),
+    // With no account, the range still bounds the other upstream's part of a timeline.
+    reportRange: (args) => reportRange(args, { keptDays: DEFAULT_REPORTS_KEPT_DAYS, timeZone: 'UTC' }),
+  }),
   resolvers,
 };

@@ -4,6 +4,8 @@ import { staleMayStandInFor } from '../../cache/staleData';
 import type { CoMagicClient } from './client';
 import { PERSON_SHAPE, type Person, type Visitor } from './person';
 import { cachedBatch, fetchEach, type LoaderRequest } from '../../loaders/cachedBatch';
+import type { TimeRange } from './history';
+import type { HistoryLoaders } from './historyLoaders';
 
 /** The visitor → person mapping does not change once made, so it is kept long. */
 export const VISITOR_PERSON_TTL_SECONDS = 24 * 60 * 60;
@@ -11,6 +13,12 @@ export const VISITOR_PERSON_TTL_SECONDS = 24 * 60 * 60;
 export interface PersonLoaders {
   persons: DataLoader<number, Person | null>;
   visitors: DataLoader<number, Visitor | null>;
+}
+
+/** CoMagic's loaders of one request: persons, visitors and their communications. */
+export interface CoMagicLoaders extends PersonLoaders, HistoryLoaders {
+  /** The range a client asked for, with its defaults, checked against the account's reports (see history.ts). */
+  reportRange(args: { from?: Date | string | null; to?: Date | string | null }): TimeRange;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { answerReport, checkReport, REPORTS } from './sandboxReportMethods';
 import type { CoMagicDataset } from './sandboxData';
 import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
 
@@ -5,7 +6,8 @@ import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox
  * A CoMagic / UIS Data API v2.0 that runs in-process. It speaks JSON-RPC 2.0 as documented:
  * one call per POST (batches and notifications refused with -32099), `params.access_token`,
  * errors as HTTP 200 with `error.data.mnemonic`, and a points budget per minute and per day
- * reported in `result.metadata.limits` of every answer.
+ * reported in `result.metadata.limits` of every answer. Its reports (`get.calls_report`,
+ * `get.chats_report`, `get.offline_messages_report`) follow sandboxReportMethods.ts.
  */
 export interface CoMagicSandboxOptions {
   /** Access token → that account's data. */
@@ -82,19 +84,32 @@ export async function startCoMagicSandbox(options: CoMagicSandboxOptions): Promi
     if (typeof token !== 'string' || dataset === undefined) {
       return rpcError(id, -32001, 'access_token_invalid', 'Access token is invalid');
     }
+    const report = REPORTS[method];
     const expected = METHOD_PARAMS[method];
-    if (!expected) return rpcError(id, -32601, 'method_not_found', `Method ${method} not found`);
+    if (!expected && !report) return rpcError(id, -32601, 'method_not_found', `Method ${method} not found`);
     const { budget, limits } = limitsOf(token);
+    if (report) {
+      const refused = checkReport(report, p);
+      if (refused) return rpcError(id, -32602, refused.mnemonic, refused.message, { ...(refused.field ? { field: refused.field } : {}), metadata: { limits: limits() } });
+      if (budget.minuteUsed >= minuteLimit || budget.dayUsed >= dayLimit) {
+        const per = budget.dayUsed >= dayLimit ? 'day' : 'minute';
+        return rpcError(id, -32029, 'limit_exceeded', `Limit per ${per} has been exceeded`, { metadata: { limits: limits() } });
+      }
+      budget.minuteUsed += 1;
+      budget.dayUsed += 1;
+      const { data, total } = answerReport(report, p, dataset);
+      return { body: { jsonrpc: '2.0', id, result: { metadata: { total_items: total, limits: limits() }, data } } };
+    }
 
     for (const name of Object.keys(p)) {
-      if (name !== 'access_token' && name !== 'user_id' && !expected.includes(name)) {
+      if (name !== 'access_token' && name !== 'user_id' && !expected!.includes(name)) {
         return rpcError(id, -32602, 'unexpected_parameters', `Unexpected parameter ${name}`, { field: name, metadata: { limits: limits() } });
       }
     }
     if (p.user_id !== undefined && typeof p.user_id !== 'number') {
       return rpcError(id, -32602, 'data_type_error', 'user_id must be a number', { field: 'user_id', metadata: { limits: limits() } });
     }
-    for (const name of expected) {
+    for (const name of expected!) {
       if (p[name] === undefined) {
         return rpcError(id, -32602, 'required_parameter_missed', `Required parameter ${name} is missed`, { field: name, metadata: { limits: limits() } });
       }

@@ -3,6 +3,7 @@
  * 6152759362 and 6152759377) plus generated persons and visitors of no person. Generation
  * is seeded, so every run serves the same data.
  */
+import { createReports, type Reports } from './sandboxReports';
 import { COMPANIES, FIRST_NAMES, LAST_NAMES, LINKED_CONTACTS, phoneDigits, random, sandboxContact } from '../../sandbox/random';
 
 export interface RawPersonVisitor {
@@ -23,7 +24,7 @@ export interface RawVisitor {
   usernames: string[];
 }
 
-export interface CoMagicDataset {
+export interface CoMagicDataset extends Reports {
   /** person_id → its visitors. */
   persons: Map<number, RawPersonVisitor[]>;
   /** Every visitor by id, with or without a person. */
@@ -57,7 +58,8 @@ export const SEED_PERSON_VISITORS: RawPersonVisitor[] = [
 export const FIRST_GENERATED_PERSON_ID = 7_000_000_001;
 export const FIRST_GENERATED_VISITOR_ID = 8_000_000_001;
 
-export function createCoMagicDataset(generatedPersons = 100, bareVisitors = 20): CoMagicDataset {
+/** `now` (ms since epoch) places the reports' rows: in the weeks before it. */
+export function createCoMagicDataset(generatedPersons = 100, bareVisitors = 20, now = Date.now()): CoMagicDataset {
   const next = random(1979);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const persons = new Map<number, RawPersonVisitor[]>([[SEED_PERSON_ID, structuredClone(SEED_PERSON_VISITORS)]]);
@@ -101,9 +103,16 @@ export function createCoMagicDataset(generatedPersons = 100, bareVisitors = 20):
       });
     }
   }
+  const firstBareVisitor = visitorId;
   for (let index = 0; index < bareVisitors; index += 1) {
     const id = visitorId++;
     visitors.set(id, { id, person_id: null, name: null, phones: [], emails: [], usernames: [`guest${index}`] });
   }
-  return { persons, visitors };
+  const ofReports = new Map(
+    [...persons].map(([personId, rows]) => [
+      personId,
+      rows.map((row) => ({ visitor_id: row.visitor_id, person_id: personId, phones: row.phones ?? [], emails: row.emails ?? [] })),
+    ]),
+  );
+  return { persons, visitors, ...createReports(ofReports, SEED_PERSON_ID, bareVisitors > 0 ? firstBareVisitor : undefined, now) };
 }

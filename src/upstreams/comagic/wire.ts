@@ -91,3 +91,101 @@ export const rpcResponseSchema = z.union([
   z.object({ jsonrpc: z.literal('2.0'), id: z.unknown(), result: z.unknown() }),
   z.object({ jsonrpc: z.literal('2.0'), id: z.unknown(), error: rpcErrorSchema }),
 ]);
+
+/** A number the reports type as a number, seen as a string too (a chat's `duration` is typed string). */
+const count = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]).nullish();
+/** A phone number: `contact_phone_number` is a string, `visitor_phone_number` a number. */
+const phone = z.union([z.string(), z.number()]).nullish();
+const id = z.number().int().positive();
+/** `YYYY-MM-DD hh:mm:ss`, in the account's time zone. */
+const localTime = z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/);
+
+/** One row of `get.calls_report`, with the fields this graph asks for (CALL_FIELDS). */
+export const wireCallSchema = z.object({
+  id,
+  communication_id: z.number().int().nullish(),
+  start_time: localTime,
+  finish_time: localTime.nullish(),
+  direction: text,
+  is_lost: z.boolean().nullish(),
+  contact_phone_number: phone,
+  virtual_phone_number: phone,
+  wait_duration: count,
+  talk_duration: count,
+  total_duration: count,
+  visitor_id: z.number().int().nullish(),
+  person_id: z.number().int().nullish(),
+  site_domain_name: text,
+  employees: z
+    .array(z.object({ employee_id: z.number().int().nullish(), employee_full_name: text, is_answered: z.boolean().nullish() }))
+    .nullish(),
+});
+
+/** One row of `get.chats_report`, with the fields this graph asks for (CHAT_FIELDS). */
+export const wireChatRowSchema = z.object({
+  id,
+  communication_id: z.number().int().nullish(),
+  date_time: localTime,
+  status: text,
+  initiator: text,
+  duration: count,
+  answer_time: count,
+  chat_channel_type: text,
+  messages_count: count,
+  employee_id: z.number().int().nullish(),
+  employee_full_name: text,
+  visitor_phone_number: phone,
+  visitor_id: z.number().int().nullish(),
+  person_id: z.number().int().nullish(),
+  site_domain_name: text,
+});
+
+/** One row of `get.offline_messages_report`, with the fields this graph asks for (OFFLINE_MESSAGE_FIELDS). */
+export const wireOfflineMessageSchema = z.object({
+  id,
+  communication_id: z.number().int().nullish(),
+  date_time: localTime,
+  text,
+  status: text,
+  form_name: text,
+  visitor_name: text,
+  visitor_email: text,
+  visitor_phone_number: phone,
+  employee_id: z.number().int().nullish(),
+  employee_full_name: text,
+  visitor_id: z.number().int().nullish(),
+  person_id: z.number().int().nullish(),
+  site_domain_name: text,
+});
+
+export type WireCall = z.infer<typeof wireCallSchema>;
+export type WireChatRow = z.infer<typeof wireChatRowSchema>;
+export type WireOfflineMessage = z.infer<typeof wireOfflineMessageSchema>;
+
+/** A report's result: its rows, and in `metadata.total_items` how many match in all. */
+export function reportResultSchema<Row extends z.ZodTypeAny>(row: Row) {
+  return z.object({
+    data: z.array(row),
+    metadata: z.object({ total_items: z.number().int().nonnegative().nullish() }).passthrough().nullish(),
+  });
+}
+
+/**
+ * The fields each report is asked for: `fields` names them all, since the defaults leave out
+ * some this graph needs (a call's visitor and person, an offline message's time).
+ */
+export const CALL_FIELDS = Object.keys(wireCallSchema.shape);
+export const CHAT_FIELDS = Object.keys(wireChatRowSchema.shape);
+export const OFFLINE_MESSAGE_FIELDS = Object.keys(wireOfflineMessageSchema.shape);
+
+/** A report filter: one condition, or several joined by `condition`. */
+export type ReportFilter = { field: string; operator: '='; value: string | number } | { filters: ReportFilter[]; condition: 'or' | 'and' };
+
+export interface ReportParams {
+  date_from: string;
+  date_till: string;
+  filter: ReportFilter;
+  fields: string[];
+  limit: number;
+  offset: number;
+}
