@@ -1,5 +1,6 @@
 import type { CacheableAnswer } from './cache/responseCache';
 import type { StaleEntities } from './cache/staleData';
+import type { PartialFailures } from './graphql/partialFailures';
 import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
 
@@ -21,4 +22,6 @@ export interface Context {
   log: Logger;
   /** Entities this request was served from stale cache entries. */
   stale: StaleEntities;
+  /** The parts of fields this request answered without, with their errors. */
+  partial: PartialFailures;
 }

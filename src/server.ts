@@ -27,6 +27,7 @@ import { Metrics } from './metrics';
 import { errorLogPlugin } from './plugins/errorLog';
 import { graphqlMetricsPlugin } from './plugins/metrics';
 import { requestSummaryPlugin } from './plugins/requestSummary';
+import { partialFailuresPlugin } from './plugins/partialFailures';
 import { staleDataPlugin } from './plugins/staleData';
 import { tracingPlugin } from './plugins/tracing';
 import { queryLimits } from './queryLimits';
@@ -122,6 +123,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.http.shutdownTimeoutMs }),
       ApolloServerPluginCacheControl({ defaultMaxAge: config.cache.ttlSeconds }),
       staleDataPlugin(),
+      partialFailuresPlugin(),
       cacheableAnswerPlugin(),
       landingPage ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       ...(config.metricsEnabled ? [graphqlMetricsPlugin(metrics)] : []),

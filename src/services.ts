@@ -8,6 +8,7 @@ import { settingsOf, type Config, type SettingsByName } from './config';
 import type { Context } from './context';
 import { cacheScope, credentialFingerprint, type Credentials } from './credentials';
 import { UpstreamError } from './errors';
+import { PartialFailures } from './graphql/partialFailures';
 import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -131,6 +132,7 @@ export function createContext(services: Services, { requestId, summary, logger, 
       return logger();
     },
     stale: request.stale,
+    partial: new PartialFailures(),
   };
   return Object.assign(own, ...loaders) as Context;
 }

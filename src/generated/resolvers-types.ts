@@ -210,6 +210,12 @@ export type Customer = {
   /** The page the customer first came from. */
   source?: Maybe<Scalars['String']['output']>;
   tags: Array<Tag>;
+  /**
+   * The customer's history across both APIs, as `Person.timeline`: their HelpCrunch chats, and
+   * what CoMagic's reports hold of their phone (calls, chats, offline messages) and email
+   * (offline messages).
+   */
+  timeline: Timeline;
   unsubscribed?: Maybe<Scalars['Boolean']['output']>;
   /** Your own id for this customer, as sent to HelpCrunch. */
   userId?: Maybe<Scalars['String']['output']>;
@@ -223,6 +229,15 @@ export type CustomerChatsArgs = {
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<Array<ChatStatus>>;
+};
+
+
+/** A HelpCrunch customer (contact), fetched from the HelpCrunch REST API v1. */
+export type CustomerTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type CustomerConnection = {
@@ -401,6 +416,15 @@ export type Person = {
   customers?: Maybe<Array<Customer>>;
   /** CoMagic's numeric person id. */
   id: Scalars['ID']['output'];
+  /**
+   * The person's history across both APIs on one card, newest first: their calls, chats and
+   * offline messages in CoMagic, and the HelpCrunch chats of their customers (`Person.customers`),
+   * from `from` (default: 90 days before `to`) to `to` (default: now). Paged as every connection:
+   * `first` from 1 to 100, then `after` an `endCursor`; a cursor is the item it follows, so new
+   * items never move the next page. When one API fails, its items are missing: the other's
+   * stand, `missingSources` names it, and its error is in `errors` at this field's path.
+   */
+  timeline: Timeline;
   /** All visitors merged into this person, with their contact details. */
   visitors: Array<Visitor>;
 };
@@ -412,6 +436,15 @@ export type PersonCommunicationsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['DateTime']['input']>;
   kinds?: InputMaybe<Array<CommunicationKind>>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** A CoMagic (UIS) person: one real contact that several site visitors were merged into. */
+export type PersonTimelineArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
@@ -490,6 +523,33 @@ export type TimeRange = {
   after?: InputMaybe<Scalars['DateTime']['input']>;
   before?: InputMaybe<Scalars['DateTime']['input']>;
 };
+
+export type Timeline = {
+  __typename?: 'Timeline';
+  edges: Array<TimelineEdge>;
+  /** The sources that failed: their items are missing, and their errors are in `errors`. */
+  missingSources: Array<TimelineSource>;
+  pageInfo: PageInfo;
+  /** How many items the range holds, of the sources that answered. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TimelineEdge = {
+  __typename?: 'TimelineEdge';
+  /** When it happened: a chat's start, a call's start, a message's arrival. */
+  at: Scalars['DateTime']['output'];
+  cursor: Scalars['String']['output'];
+  node: TimelineItem;
+  source: TimelineSource;
+};
+
+/** A HelpCrunch chat, or a CoMagic call, chat or offline message. */
+export type TimelineItem = Call | Chat | OfflineMessage | VisitorChat;
+
+/** Where an item of a timeline comes from. */
+export type TimelineSource =
+  | 'COMAGIC'
+  | 'HELPCRUNCH';
 
 /** A CoMagic (UIS) site visitor with the contact details it left. */
 export type Visitor = {
@@ -667,6 +727,15 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['Visitor'], {"id":true}> );
 };
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  TimelineItem:
+    | ( Mapped<Omit<Call, 'visitor'> & { visitor?: Maybe<_RefType['Visitor']> }> )
+    | ( Mapped<Omit<Chat, 'customer'> & { customer?: Maybe<_RefType['Customer']> }> )
+    | ( Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<_RefType['Visitor']> }> )
+    | ( Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<_RefType['Visitor']> }> )
+  ;
+};
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
@@ -685,7 +754,7 @@ export type ResolversTypes = {
   CacheControlScope: ResolverTypeWrapper<Mapped<CacheControlScope>>;
   Call: ResolverTypeWrapper<Mapped<Omit<Call, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   CallDirection: ResolverTypeWrapper<Mapped<CallDirection>>;
-  Chat: ResolverTypeWrapper<Mapped<Chat>>;
+  Chat: ResolverTypeWrapper<Mapped<Omit<Chat, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }>>;
   ChatConnection: ResolverTypeWrapper<Mapped<ChatConnection>>;
   ChatEdge: ResolverTypeWrapper<Mapped<ChatEdge>>;
   ChatParty: ResolverTypeWrapper<Mapped<ChatParty>>;
@@ -695,9 +764,9 @@ export type ResolversTypes = {
   CommunicationConnection: ResolverTypeWrapper<Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversTypes['CommunicationEdge']> }>>;
   CommunicationEdge: ResolverTypeWrapper<Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversTypes['Communication'] }>>;
   CommunicationKind: ResolverTypeWrapper<Mapped<CommunicationKind>>;
-  Customer: ResolverTypeWrapper<Mapped<Customer>>;
-  CustomerConnection: ResolverTypeWrapper<Mapped<CustomerConnection>>;
-  CustomerEdge: ResolverTypeWrapper<Mapped<CustomerEdge>>;
+  Customer: ResolverTypeWrapper<Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversTypes['Device']>, timeline: ResolversTypes['Timeline'] }>>;
+  CustomerConnection: ResolverTypeWrapper<Mapped<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>>;
+  CustomerEdge: ResolverTypeWrapper<Mapped<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>>;
   CustomerFilter: ResolverTypeWrapper<Mapped<CustomerFilter>>;
   CustomerOrder: ResolverTypeWrapper<Mapped<CustomerOrder>>;
   DateTime: ResolverTypeWrapper<Mapped<Scalars['DateTime']['output']>>;
@@ -714,12 +783,16 @@ export type ResolversTypes = {
   OfflineMessage: ResolverTypeWrapper<Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   OfflineMessageStatus: ResolverTypeWrapper<Mapped<OfflineMessageStatus>>;
   PageInfo: ResolverTypeWrapper<Mapped<PageInfo>>;
-  Person: ResolverTypeWrapper<Mapped<Omit<Person, 'communications' | 'visitors'> & { communications: ResolversTypes['CommunicationConnection'], visitors: Array<ResolversTypes['Visitor']> }>>;
+  Person: ResolverTypeWrapper<Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications: ResolversTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversTypes['Customer']>>, timeline: ResolversTypes['Timeline'], visitors: Array<ResolversTypes['Visitor']> }>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Mapped<Tag>>;
   TextFilter: ResolverTypeWrapper<Mapped<TextFilter>>;
   TimeRange: ResolverTypeWrapper<Mapped<TimeRange>>;
-  Visitor: ResolverTypeWrapper<Mapped<Omit<Visitor, 'communications' | 'person'> & { communications: ResolversTypes['CommunicationConnection'], person?: Maybe<ResolversTypes['Person']> }>>;
+  Timeline: ResolverTypeWrapper<Mapped<Omit<Timeline, 'edges'> & { edges: Array<ResolversTypes['TimelineEdge']> }>>;
+  TimelineEdge: ResolverTypeWrapper<Mapped<Omit<TimelineEdge, 'node'> & { node: ResolversTypes['TimelineItem'] }>>;
+  TimelineItem: Mapped<ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TimelineItem']>>;
+  TimelineSource: ResolverTypeWrapper<Mapped<TimelineSource>>;
+  Visitor: ResolverTypeWrapper<Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications: ResolversTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversTypes['Customer']>>, person?: Maybe<ResolversTypes['Person']> }>>;
   VisitorChat: ResolverTypeWrapper<Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   VisitorChatInitiator: ResolverTypeWrapper<Mapped<VisitorChatInitiator>>;
   VisitorChatStatus: ResolverTypeWrapper<Mapped<VisitorChatStatus>>;
@@ -733,15 +806,15 @@ export type ResolversParentTypes = {
   String: Mapped<Scalars['String']['output']>;
   ID: Mapped<Scalars['ID']['output']>;
   Call: Mapped<Omit<Call, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
-  Chat: Mapped<Chat | FederationReferenceTypes['Chat']>;
+  Chat: Mapped<Omit<Chat, 'customer'> & { customer?: Maybe<ResolversParentTypes['Customer']> } | FederationReferenceTypes['Chat']>;
   ChatConnection: Mapped<ChatConnection>;
   ChatEdge: Mapped<ChatEdge>;
   Communication: ResolversInterfaceTypes<ResolversParentTypes>['Communication'];
   CommunicationConnection: Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversParentTypes['CommunicationEdge']> }>;
   CommunicationEdge: Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversParentTypes['Communication'] }>;
-  Customer: Mapped<Customer | FederationReferenceTypes['Customer']>;
-  CustomerConnection: Mapped<CustomerConnection>;
-  CustomerEdge: Mapped<CustomerEdge>;
+  Customer: Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversParentTypes['Device']>, timeline: ResolversParentTypes['Timeline'] } | FederationReferenceTypes['Customer']>;
+  CustomerConnection: Mapped<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> }>;
+  CustomerEdge: Mapped<Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] }>;
   CustomerFilter: Mapped<CustomerFilter>;
   DateTime: Mapped<Scalars['DateTime']['output']>;
   Department: Mapped<Department>;
@@ -754,12 +827,15 @@ export type ResolversParentTypes = {
   MessageEdge: Mapped<MessageEdge>;
   OfflineMessage: Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   PageInfo: Mapped<PageInfo>;
-  Person: Mapped<Omit<Person, 'communications' | 'visitors'> & { communications: ResolversParentTypes['CommunicationConnection'], visitors: Array<ResolversParentTypes['Visitor']> } | FederationReferenceTypes['Person']>;
+  Person: Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications: ResolversParentTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversParentTypes['Customer']>>, timeline: ResolversParentTypes['Timeline'], visitors: Array<ResolversParentTypes['Visitor']> } | FederationReferenceTypes['Person']>;
   Query: Record<PropertyKey, never>;
   Tag: Mapped<Tag>;
   TextFilter: Mapped<TextFilter>;
   TimeRange: Mapped<TimeRange>;
-  Visitor: Mapped<Omit<Visitor, 'communications' | 'person'> & { communications: ResolversParentTypes['CommunicationConnection'], person?: Maybe<ResolversParentTypes['Person']> } | FederationReferenceTypes['Visitor']>;
+  Timeline: Mapped<Omit<Timeline, 'edges'> & { edges: Array<ResolversParentTypes['TimelineEdge']> }>;
+  TimelineEdge: Mapped<Omit<TimelineEdge, 'node'> & { node: ResolversParentTypes['TimelineItem'] }>;
+  TimelineItem: Mapped<ResolversUnionTypes<ResolversParentTypes>['TimelineItem']>;
+  Visitor: Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications: ResolversParentTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversParentTypes['Customer']>>, person?: Maybe<ResolversParentTypes['Person']> } | FederationReferenceTypes['Visitor']>;
   VisitorChat: Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   Boolean: Mapped<Scalars['Boolean']['output']>;
   Int: Mapped<Scalars['Int']['output']>;
@@ -813,6 +889,7 @@ export type ChatResolvers<ContextType = Context, ParentType extends ResolversPar
   messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, RequireFields<ChatMessagesArgs, 'first'>>;
   rating?: Resolver<Maybe<ResolversTypes['ChatRating']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['ChatStatus']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ChatConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChatConnection'] = ResolversParentTypes['ChatConnection']> = {
@@ -863,6 +940,7 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   referer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
+  timeline?: Resolver<ResolversTypes['Timeline'], ParentType, ContextType, RequireFields<CustomerTimelineArgs, 'first'>>;
   unsubscribed?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   userId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -960,6 +1038,7 @@ export type PersonResolvers<ContextType = Context, ParentType extends ResolversP
   communications?: Resolver<ResolversTypes['CommunicationConnection'], ParentType, ContextType, RequireFields<PersonCommunicationsArgs, 'first'>>;
   customers?: Resolver<Maybe<Array<ResolversTypes['Customer']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  timeline?: Resolver<ResolversTypes['Timeline'], ParentType, ContextType, RequireFields<PersonTimelineArgs, 'first'>>;
   visitors?: Resolver<Array<ResolversTypes['Visitor']>, ParentType, ContextType>;
 };
 
@@ -975,6 +1054,24 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type TagResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = {
   color?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TimelineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Timeline'] = ResolversParentTypes['Timeline']> = {
+  edges?: Resolver<Array<ResolversTypes['TimelineEdge']>, ParentType, ContextType>;
+  missingSources?: Resolver<Array<ResolversTypes['TimelineSource']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TimelineEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TimelineEdge'] = ResolversParentTypes['TimelineEdge']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TimelineItem'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['TimelineSource'], ParentType, ContextType>;
+};
+
+export type TimelineItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TimelineItem'] = ResolversParentTypes['TimelineItem']> = {
+  __resolveType: TypeResolveFn<'Call' | 'Chat' | 'OfflineMessage' | 'VisitorChat', ParentType, ContextType>;
 };
 
 export type VisitorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Visitor'] = ResolversParentTypes['Visitor'], FederationReferenceType extends FederationReferenceTypes['Visitor'] = FederationReferenceTypes['Visitor']> = {
@@ -1033,6 +1130,9 @@ export type Resolvers<ContextType = Context> = {
   Person?: PersonResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
+  Timeline?: TimelineResolvers<ContextType>;
+  TimelineEdge?: TimelineEdgeResolvers<ContextType>;
+  TimelineItem?: TimelineItemResolvers<ContextType>;
   Visitor?: VisitorResolvers<ContextType>;
   VisitorChat?: VisitorChatResolvers<ContextType>;
 };

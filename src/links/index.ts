@@ -1,7 +1,9 @@
 import type { Context } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { HelpCrunchLoaders } from '../upstreams/helpcrunch/loaders';
+import type { CoMagicLoaders } from '../upstreams/comagic/loaders';
 import * as contacts from './contacts/resolvers';
+import * as timeline from './timeline/resolvers';
 
 /**
  * A join across upstreams: fields of one upstream's types that another upstream answers. It
@@ -15,6 +17,7 @@ export interface Link<Loaders> {
 }
 
 const contactsLink: Link<HelpCrunchLoaders> = { name: 'contacts', resolvers: contacts };
+const timelineLink: Link<HelpCrunchLoaders & CoMagicLoaders> = { name: 'timeline', resolvers: timeline };
 
 /** Every link, each checked against the loaders it uses where it is listed. */
-export const LINKS: ReadonlyArray<Link<any>> = [contactsLink];
+export const LINKS: ReadonlyArray<Link<any>> = [contactsLink, timelineLink];

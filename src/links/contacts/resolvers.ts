@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context';
 import type { PersonResolvers, VisitorResolvers } from '../../generated/resolvers-types';
 import { contactKeys } from '../../contacts';
+import { customersOfContacts } from './customers';
 import type { Customer } from '../../upstreams/helpcrunch/customer';
 import type { HelpCrunchLoaders } from '../../upstreams/helpcrunch/loaders';
 
@@ -31,18 +32,8 @@ export const Visitor: VisitorResolvers<LinkContext> = {
 
 async function customersOf(emails: string[], phones: string[], context: LinkContext, info: GraphQLResolveInfo): Promise<Customer[]> {
   // CoMagic gives phones as international digits.
-  const keys = contactKeys(emails, phones, 'international');
-  if (keys.length === 0) return [];
-  const lists = await context.customersByContact.loadMany(keys);
-  const failed = lists.find((list) => list instanceof Error);
-  if (failed) throw failed;
+  const { customers, someHaveNone } = await customersOfContacts(contactKeys(emails, phones, 'international'), context.customersByContact);
   // A contact of no customer may have one soon: the answer is kept only as long as a customer not found.
-  if (lists.some((list) => (list as Customer[]).length === 0)) cacheControlFromInfo(info).setCacheHint({ maxAge: context.notFoundTtlSeconds });
-  const byId = new Map<string, Customer>();
-  for (const list of lists as Customer[][]) for (const customer of list) byId.set(customer.id, customer);
-  return [...byId.values()].sort((a, b) => seen(b) - seen(a) || Number(a.id) - Number(b.id));
-}
-
-function seen(customer: Customer): number {
-  return customer.lastSeen === null ? 0 : Date.parse(customer.lastSeen);
+  if (someHaveNone) cacheControlFromInfo(info).setCacheHint({ maxAge: context.notFoundTtlSeconds });
+  return customers;
 }

@@ -32,8 +32,8 @@ declare module '../../graphql/mappers' {
 }
 
 /** Every field of the GraphQL types is filled here, or resolved where it says: a field added to the schema alone fails to compile. */
-// `customers` is the contacts link's (src/links/contacts); `communications` comes from the reports' loader.
-export type Covered = AllCovered<[Covers<Person, Graph.Person, 'customers' | 'communications'>, Covers<Visitor, Graph.Visitor, 'person' | 'customers' | 'communications'>]>;
+// `customers` and `timeline` are the links' (src/links/); `communications` comes from the reports' loader.
+export type Covered = AllCovered<[Covers<Person, Graph.Person, 'customers' | 'communications' | 'timeline'>, Covers<Visitor, Graph.Visitor, 'person' | 'customers' | 'communications'>]>;
 
 /**
  * The shape of stored persons and visitors: part of every cache key, so that a deploy that

@@ -63,8 +63,8 @@ declare module '../../graphql/mappers' {
 }
 
 /** Every field of the GraphQL types is filled here: a field added to the schema alone fails to compile. */
-// `chats` is resolved from the chats loader.
-export type Covered = AllCovered<[Covers<Customer, Graph.Customer, 'chats'>, Covers<Location, Graph.Location>, Covers<Device, Graph.Device>, Covers<Tag, Graph.Tag>]>;
+// `chats` is resolved from the chats loader; `timeline` is the timeline link's (src/links/timeline).
+export type Covered = AllCovered<[Covers<Customer, Graph.Customer, 'chats' | 'timeline'>, Covers<Location, Graph.Location>, Covers<Device, Graph.Device>, Covers<Tag, Graph.Tag>]>;
 
 /**
  * The shape of a stored customer: part of every cache key, so that a deploy that changes
