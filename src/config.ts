@@ -10,6 +10,9 @@ import { tracingConfig, tracingEnv, type TracingConfig } from './tracing/config'
  * upstream's own code is handed its settings alone). Nothing else in the code base reads
  * `process.env`.
  */
+/** A contact's history is fresh this long unless CACHE_HISTORY_TTL_SECONDS says otherwise (and never longer than CACHE_TTL_SECONDS). */
+const DEFAULT_HISTORY_TTL_SECONDS = 30;
+
 export interface Config<Upstreams = Record<string, unknown>> {
   /** The address to listen on: loopback outside production, every interface in it. */
   host: string;
@@ -176,7 +179,7 @@ const sharedEnv = {
     }),
   CACHE_TTL_SECONDS: integer(1, 86_400 * 30, 60),
   CACHE_NOT_FOUND_TTL_SECONDS: integer(1, 86_400, 10),
-  CACHE_HISTORY_TTL_SECONDS: integer(1, 86_400, 30),
+  CACHE_HISTORY_TTL_SECONDS: integer(1, 86_400, undefined),
   CACHE_MAX_ENTRIES: integer(1, 10_000_000, 10_000),
   CACHE_TIMEOUT_MS: integer(1, 60_000, 250),
   CACHE_STALE_SECONDS: integer(0, 86_400 * 30, 3_600),
@@ -234,7 +237,7 @@ function configSchema(upstreams: readonly AnyUpstreamVariables[]) {
     sharedRule(
       ['CACHE_TTL_SECONDS', 'CACHE_HISTORY_TTL_SECONDS'],
       'CACHE_HISTORY_TTL_SECONDS',
-      (e) => e.CACHE_HISTORY_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
+      (e) => e.CACHE_HISTORY_TTL_SECONDS === undefined || e.CACHE_HISTORY_TTL_SECONDS <= e.CACHE_TTL_SECONDS,
       'must not be longer than CACHE_TTL_SECONDS',
     ),
     sharedRule(
@@ -290,7 +293,7 @@ export function loadConfig<const U extends readonly AnyUpstreamVariables[]>(upst
       url: e.CACHE_URL,
       ttlSeconds: e.CACHE_TTL_SECONDS,
       notFoundTtlSeconds: e.CACHE_NOT_FOUND_TTL_SECONDS,
-      historyTtlSeconds: e.CACHE_HISTORY_TTL_SECONDS,
+      historyTtlSeconds: e.CACHE_HISTORY_TTL_SECONDS ?? Math.min(DEFAULT_HISTORY_TTL_SECONDS, e.CACHE_TTL_SECONDS),
       maxEntries: e.CACHE_MAX_ENTRIES,
       timeoutMs: e.CACHE_TIMEOUT_MS,
       staleSeconds: e.CACHE_STALE_SECONDS,

@@ -54,7 +54,7 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     },
     upstreams: {
       helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: undefined },
-      comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined },
+      comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined, timeZone: 'Europe/Moscow', reportsKeptDays: 366 },
     },
   });
 });
@@ -104,6 +104,8 @@ test('every variable is read', () => {
     COMAGIC_ACCESS_TOKEN: 'token',
     COMAGIC_USER_ID: '12345',
     COMAGIC_CONCURRENCY: '8',
+    COMAGIC_TIMEZONE: 'Asia/Almaty',
+    COMAGIC_REPORTS_KEPT_DAYS: '180',
     UPSTREAM_TIMEOUT_MS: '1500',
     UPSTREAM_DEADLINE_MS: '4000',
     UPSTREAM_MAX_WAIT_MS: '0',
@@ -112,6 +114,7 @@ test('every variable is read', () => {
     CACHE_URL: 'redis://:secret@cache:6379/2',
     CACHE_TTL_SECONDS: '300',
     CACHE_NOT_FOUND_TTL_SECONDS: '30',
+    CACHE_HISTORY_TTL_SECONDS: '45',
     CACHE_MAX_ENTRIES: '500',
     CACHE_TIMEOUT_MS: '100',
     CACHE_STALE_SECONDS: '0',
@@ -152,7 +155,8 @@ test('every variable is read', () => {
     cache: {
       url: 'redis://:secret@cache:6379/2',
       ttlSeconds: 300,
-      notFoundTtlSeconds: 30, historyTtlSeconds: 30,
+      notFoundTtlSeconds: 30,
+      historyTtlSeconds: 45,
       maxEntries: 500,
       timeoutMs: 100,
       staleSeconds: 0,
@@ -172,7 +176,7 @@ test('every variable is read', () => {
     },
     upstreams: {
       helpcrunch: { apiUrl: 'http://127.0.0.1:9000/v1', apiKey: 'key', rateLimitPerMinute: 60, concurrency: 2 },
-      comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8 },
+      comagic: { apiUrl: 'https://dataapi.uiscom.ru/v2.0', accessToken: 'token', userId: 12345, concurrency: 8, timeZone: 'Asia/Almaty', reportsKeptDays: 180 },
     },
   });
 });
@@ -216,6 +220,9 @@ test.each([
   [{ CACHE_TTL_SECONDS: '0' }, 'CACHE_TTL_SECONDS: must be a whole number'],
   [{ CACHE_MAX_ENTRIES: 'lots' }, 'CACHE_MAX_ENTRIES: must be a whole number'],
   [{ CACHE_TTL_SECONDS: '5', CACHE_NOT_FOUND_TTL_SECONDS: '10' }, 'CACHE_NOT_FOUND_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS'],
+  [{ CACHE_TTL_SECONDS: '20', CACHE_HISTORY_TTL_SECONDS: '25' }, 'CACHE_HISTORY_TTL_SECONDS: must not be longer than CACHE_TTL_SECONDS'],
+  [{ COMAGIC_TIMEZONE: 'Moscow' }, 'COMAGIC_TIMEZONE: must be an IANA time zone name'],
+  [{ COMAGIC_REPORTS_KEPT_DAYS: '0' }, 'COMAGIC_REPORTS_KEPT_DAYS: must be a whole number from 1'],
   [{ NODE_ENV: 'production' }, 'HELPCRUNCH_API_KEY: is required when NODE_ENV=production'],
   [{ NODE_ENV: 'production', HELPCRUNCH_API_KEY: 'k' }, 'COMAGIC_ACCESS_TOKEN: is required when NODE_ENV=production'],
   [{ ALLOW_CREDENTIAL_HEADERS: 'sometimes' }, 'ALLOW_CREDENTIAL_HEADERS: must be true or false, got "sometimes"'],

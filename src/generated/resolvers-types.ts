@@ -84,9 +84,10 @@ export type Chat = {
   /**
    * The chat's messages, newest first, a page at a time: `first` from 1 to 100 (HelpCrunch's
    * page), then `after` the `endCursor` of the page before. A cursor is the message it follows:
-   * messages written while you page never repeat one on the next page.
+   * messages written while you page never repeat one on the next page. Null, with an error,
+   * only when HelpCrunch could not answer.
    */
-  messages: MessageConnection;
+  messages?: Maybe<MessageConnection>;
   /** How the customer rated the chat after it closed, if they did. */
   rating?: Maybe<ChatRating>;
   /** Null for a status the HelpCrunch documents do not list. */
@@ -179,9 +180,10 @@ export type Customer = {
    * to 100, then `after` the `endCursor` of the page before, with the same filters. A cursor
    * is the chat it follows, so chats that start while you page never move the next page. The
    * chats of every customer a request asks for come from one HelpCrunch search per 100
-   * customers; the newest 1,000 chats of a customer are served.
+   * customers; the newest 1,000 chats of a customer are served. Null, with an error, only when
+   * HelpCrunch could not answer: the customer's other fields stand.
    */
-  chats: ChatConnection;
+  chats?: Maybe<ChatConnection>;
   company?: Maybe<Scalars['String']['output']>;
   /** How the customer was created (newer HelpCrunch accounts only). */
   createdFrom?: Maybe<Scalars['String']['output']>;
@@ -215,7 +217,7 @@ export type Customer = {
    * what CoMagic's reports hold of their phone (calls, chats, offline messages) and email
    * (offline messages).
    */
-  timeline: Timeline;
+  timeline?: Maybe<Timeline>;
   unsubscribed?: Maybe<Scalars['Boolean']['output']>;
   /** Your own id for this customer, as sent to HelpCrunch. */
   userId?: Maybe<Scalars['String']['output']>;
@@ -402,9 +404,10 @@ export type Person = {
    * 1 to 100, then `after` the `endCursor` of the page before, with the same arguments). A cursor
    * is the communication it follows, so new ones never move the next page. Every person of a
    * request shares one report call per kind and 90 days; a `from` older than the reports reach
-   * (COMAGIC_REPORTS_KEPT_DAYS) is refused.
+   * (COMAGIC_REPORTS_KEPT_DAYS) is refused. Null, with an error, only when CoMagic could not
+   * answer (or the arguments were refused): the person's other fields stand.
    */
-  communications: CommunicationConnection;
+  communications?: Maybe<CommunicationConnection>;
   /**
    * The help-desk customers with one of this person's emails or phones, newest seen first. An
    * email matches trimmed and in lower case; a phone matches by its digits, with the forms a
@@ -422,9 +425,10 @@ export type Person = {
    * from `from` (default: 90 days before `to`) to `to` (default: now). Paged as every connection:
    * `first` from 1 to 100, then `after` an `endCursor`; a cursor is the item it follows, so new
    * items never move the next page. When one API fails, its items are missing: the other's
-   * stand, `missingSources` names it, and its error is in `errors` at this field's path.
+   * stand, `missingSources` names it, and its error is in `errors` at this field's path. Null
+   * only when the arguments were refused.
    */
-  timeline: Timeline;
+  timeline?: Maybe<Timeline>;
   /** All visitors merged into this person, with their contact details. */
   visitors: Array<Visitor>;
 };
@@ -556,7 +560,7 @@ export type Visitor = {
   __typename?: 'Visitor';
   commentary?: Maybe<Scalars['String']['output']>;
   /** The visitor's calls, chats and offline messages, as `Person.communications`. */
-  communications: CommunicationConnection;
+  communications?: Maybe<CommunicationConnection>;
   company?: Maybe<Scalars['String']['output']>;
   /** The help-desk customers with one of this visitor's emails or phones, as `Person.customers`. */
   customers?: Maybe<Array<Customer>>;
@@ -764,7 +768,7 @@ export type ResolversTypes = {
   CommunicationConnection: ResolverTypeWrapper<Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversTypes['CommunicationEdge']> }>>;
   CommunicationEdge: ResolverTypeWrapper<Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversTypes['Communication'] }>>;
   CommunicationKind: ResolverTypeWrapper<Mapped<CommunicationKind>>;
-  Customer: ResolverTypeWrapper<Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversTypes['Device']>, timeline: ResolversTypes['Timeline'] }>>;
+  Customer: ResolverTypeWrapper<Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversTypes['Device']>, timeline?: Maybe<ResolversTypes['Timeline']> }>>;
   CustomerConnection: ResolverTypeWrapper<Mapped<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>>;
   CustomerEdge: ResolverTypeWrapper<Mapped<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>>;
   CustomerFilter: ResolverTypeWrapper<Mapped<CustomerFilter>>;
@@ -783,7 +787,7 @@ export type ResolversTypes = {
   OfflineMessage: ResolverTypeWrapper<Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   OfflineMessageStatus: ResolverTypeWrapper<Mapped<OfflineMessageStatus>>;
   PageInfo: ResolverTypeWrapper<Mapped<PageInfo>>;
-  Person: ResolverTypeWrapper<Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications: ResolversTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversTypes['Customer']>>, timeline: ResolversTypes['Timeline'], visitors: Array<ResolversTypes['Visitor']> }>>;
+  Person: ResolverTypeWrapper<Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications?: Maybe<ResolversTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversTypes['Customer']>>, timeline?: Maybe<ResolversTypes['Timeline']>, visitors: Array<ResolversTypes['Visitor']> }>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Mapped<Tag>>;
   TextFilter: ResolverTypeWrapper<Mapped<TextFilter>>;
@@ -792,7 +796,7 @@ export type ResolversTypes = {
   TimelineEdge: ResolverTypeWrapper<Mapped<Omit<TimelineEdge, 'node'> & { node: ResolversTypes['TimelineItem'] }>>;
   TimelineItem: Mapped<ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TimelineItem']>>;
   TimelineSource: ResolverTypeWrapper<Mapped<TimelineSource>>;
-  Visitor: ResolverTypeWrapper<Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications: ResolversTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversTypes['Customer']>>, person?: Maybe<ResolversTypes['Person']> }>>;
+  Visitor: ResolverTypeWrapper<Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications?: Maybe<ResolversTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversTypes['Customer']>>, person?: Maybe<ResolversTypes['Person']> }>>;
   VisitorChat: ResolverTypeWrapper<Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   VisitorChatInitiator: ResolverTypeWrapper<Mapped<VisitorChatInitiator>>;
   VisitorChatStatus: ResolverTypeWrapper<Mapped<VisitorChatStatus>>;
@@ -812,7 +816,7 @@ export type ResolversParentTypes = {
   Communication: ResolversInterfaceTypes<ResolversParentTypes>['Communication'];
   CommunicationConnection: Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversParentTypes['CommunicationEdge']> }>;
   CommunicationEdge: Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversParentTypes['Communication'] }>;
-  Customer: Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversParentTypes['Device']>, timeline: ResolversParentTypes['Timeline'] } | FederationReferenceTypes['Customer']>;
+  Customer: Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversParentTypes['Device']>, timeline?: Maybe<ResolversParentTypes['Timeline']> } | FederationReferenceTypes['Customer']>;
   CustomerConnection: Mapped<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> }>;
   CustomerEdge: Mapped<Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] }>;
   CustomerFilter: Mapped<CustomerFilter>;
@@ -827,7 +831,7 @@ export type ResolversParentTypes = {
   MessageEdge: Mapped<MessageEdge>;
   OfflineMessage: Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   PageInfo: Mapped<PageInfo>;
-  Person: Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications: ResolversParentTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversParentTypes['Customer']>>, timeline: ResolversParentTypes['Timeline'], visitors: Array<ResolversParentTypes['Visitor']> } | FederationReferenceTypes['Person']>;
+  Person: Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications?: Maybe<ResolversParentTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversParentTypes['Customer']>>, timeline?: Maybe<ResolversParentTypes['Timeline']>, visitors: Array<ResolversParentTypes['Visitor']> } | FederationReferenceTypes['Person']>;
   Query: Record<PropertyKey, never>;
   Tag: Mapped<Tag>;
   TextFilter: Mapped<TextFilter>;
@@ -835,7 +839,7 @@ export type ResolversParentTypes = {
   Timeline: Mapped<Omit<Timeline, 'edges'> & { edges: Array<ResolversParentTypes['TimelineEdge']> }>;
   TimelineEdge: Mapped<Omit<TimelineEdge, 'node'> & { node: ResolversParentTypes['TimelineItem'] }>;
   TimelineItem: Mapped<ResolversUnionTypes<ResolversParentTypes>['TimelineItem']>;
-  Visitor: Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications: ResolversParentTypes['CommunicationConnection'], customers?: Maybe<Array<ResolversParentTypes['Customer']>>, person?: Maybe<ResolversParentTypes['Person']> } | FederationReferenceTypes['Visitor']>;
+  Visitor: Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications?: Maybe<ResolversParentTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversParentTypes['Customer']>>, person?: Maybe<ResolversParentTypes['Person']> } | FederationReferenceTypes['Visitor']>;
   VisitorChat: Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   Boolean: Mapped<Scalars['Boolean']['output']>;
   Int: Mapped<Scalars['Int']['output']>;
@@ -886,7 +890,7 @@ export type ChatResolvers<ContextType = Context, ParentType extends ResolversPar
   lastCustomerMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastMessageText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, RequireFields<ChatMessagesArgs, 'first'>>;
+  messages?: Resolver<Maybe<ResolversTypes['MessageConnection']>, ParentType, ContextType, RequireFields<ChatMessagesArgs, 'first'>>;
   rating?: Resolver<Maybe<ResolversTypes['ChatRating']>, ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['ChatStatus']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -921,7 +925,7 @@ export type CommunicationEdgeResolvers<ContextType = Context, ParentType extends
 export type CustomerResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   blocked?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
-  chats?: Resolver<ResolversTypes['ChatConnection'], ParentType, ContextType, RequireFields<CustomerChatsArgs, 'first'>>;
+  chats?: Resolver<Maybe<ResolversTypes['ChatConnection']>, ParentType, ContextType, RequireFields<CustomerChatsArgs, 'first'>>;
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customData?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -940,7 +944,7 @@ export type CustomerResolvers<ContextType = Context, ParentType extends Resolver
   referer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
-  timeline?: Resolver<ResolversTypes['Timeline'], ParentType, ContextType, RequireFields<CustomerTimelineArgs, 'first'>>;
+  timeline?: Resolver<Maybe<ResolversTypes['Timeline']>, ParentType, ContextType, RequireFields<CustomerTimelineArgs, 'first'>>;
   unsubscribed?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   userId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -1035,10 +1039,10 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type PersonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Person'] = ResolversParentTypes['Person'], FederationReferenceType extends FederationReferenceTypes['Person'] = FederationReferenceTypes['Person']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Person']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  communications?: Resolver<ResolversTypes['CommunicationConnection'], ParentType, ContextType, RequireFields<PersonCommunicationsArgs, 'first'>>;
+  communications?: Resolver<Maybe<ResolversTypes['CommunicationConnection']>, ParentType, ContextType, RequireFields<PersonCommunicationsArgs, 'first'>>;
   customers?: Resolver<Maybe<Array<ResolversTypes['Customer']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  timeline?: Resolver<ResolversTypes['Timeline'], ParentType, ContextType, RequireFields<PersonTimelineArgs, 'first'>>;
+  timeline?: Resolver<Maybe<ResolversTypes['Timeline']>, ParentType, ContextType, RequireFields<PersonTimelineArgs, 'first'>>;
   visitors?: Resolver<Array<ResolversTypes['Visitor']>, ParentType, ContextType>;
 };
 
@@ -1077,7 +1081,7 @@ export type TimelineItemResolvers<ContextType = Context, ParentType extends Reso
 export type VisitorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Visitor'] = ResolversParentTypes['Visitor'], FederationReferenceType extends FederationReferenceTypes['Visitor'] = FederationReferenceTypes['Visitor']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Visitor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   commentary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  communications?: Resolver<ResolversTypes['CommunicationConnection'], ParentType, ContextType, RequireFields<VisitorCommunicationsArgs, 'first'>>;
+  communications?: Resolver<Maybe<ResolversTypes['CommunicationConnection']>, ParentType, ContextType, RequireFields<VisitorCommunicationsArgs, 'first'>>;
   company?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customers?: Resolver<Maybe<Array<ResolversTypes['Customer']>>, ParentType, ContextType>;
   emails?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;

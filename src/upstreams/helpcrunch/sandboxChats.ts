@@ -5,7 +5,8 @@
  * rest is seeded, so every run serves the same chats.
  */
 import { random } from '../../sandbox/random';
-import type { RawCustomer } from './sandboxData';
+/** A customer record, as the sandbox holds it (see sandboxData.ts). */
+type RawCustomer = Record<string, unknown> & { id: number };
 
 export type RawChat = Record<string, unknown> & { id: number; customer: Record<string, unknown> & { id: number } };
 export type RawMessage = Record<string, unknown> & { id: number; chat: number };
