@@ -21,7 +21,7 @@ import { startCoMagicSandbox } from '../src/upstreams/comagic/sandbox';
 import { createCoMagicDataset, FIRST_GENERATED_PERSON_ID, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER, type HelpCrunchDataset } from '../src/upstreams/helpcrunch/sandboxData';
 import { random } from '../src/sandbox/random';
-import type { FakeHttpServer } from '../src/sandbox/fakeHttpServer';
+import type { RecordedCall } from '../src/sandbox/fakeHttpServer';
 import { startHelpCrunchSandbox } from '../src/upstreams/helpcrunch/sandbox';
 
 const { values: args } = parseArgs({
@@ -62,7 +62,7 @@ const API_KEY = 'bench-helpcrunch-key';
 const ACCESS_TOKEN = 'bench-comagic-token';
 const GENERATED_CUSTOMERS = 150_000;
 // Fresh persons for every server's _entities runs (this one, the naive one, a compared build), new accounts' (this build's and a compared one's), and the link's two.
-const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 4 : 6) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 20 * (LARGE_ACCOUNT_REQUESTS + 2) + 100;
+const GENERATED_PERSONS = (COMPARED_CHECKOUT === undefined ? 5 : 7) * 20 * (ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS) + 20 * (LARGE_ACCOUNT_REQUESTS + 2) + 100;
 /** CoMagic credentials of the same sandbox account, each used for one request only: each request is its account's first (for each build run). */
 const NEW_ACCOUNTS = Array.from({ length: 2 * ENTITY_REQUESTS }, (_, index) => `bench-new-account-${index}`);
 
@@ -109,6 +109,11 @@ interface EntityFigures {
   latencyP50Ms: number;
   latencyP99Ms: number;
 }
+
+/** Persons' timelines: their CoMagic communications and their HelpCrunch customers' chats, merged. */
+const TIMELINE_QUERY = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Person { id timeline { totalCount missingSources edges { at source node { __typename } } } } }
+}`;
 
 /** Persons' HelpCrunch customers, through the contacts link. */
 const PERSONS_CUSTOMERS_QUERY = `query ($representations: [_Any!]!) {
@@ -248,10 +253,10 @@ async function main(): Promise<void> {
     const entityServers = [['thisServer', ours.url], ['naive', naive], ...(compared ? [['compared', compared.url]] : [])] as const;
     for (const [name, url] of entityServers) {
       // Unmeasured first, as for the cold runs.
-      await entityRuns(url, customersBatch, helpcrunch.fake, ENTITY_WARM_UP_REQUESTS);
-      await entityRuns(url, personsBatch, comagic.fake, ENTITY_WARM_UP_REQUESTS);
-      entities.customers100![name] = await entityRuns(url, customersBatch, helpcrunch.fake);
-      entities.persons20![name] = await entityRuns(url, personsBatch, comagic.fake);
+      await entityRuns(url, customersBatch, () => helpcrunch.fake.callCount, ENTITY_WARM_UP_REQUESTS);
+      await entityRuns(url, personsBatch, () => comagic.fake.callCount, ENTITY_WARM_UP_REQUESTS);
+      entities.customers100![name] = await entityRuns(url, customersBatch, () => helpcrunch.fake.callCount);
+      entities.persons20![name] = await entityRuns(url, personsBatch, () => comagic.fake.callCount);
     }
     // A new account's first fan-out: 20 persons never seen, each request with a CoMagic
     // credential never used before, so that its points budget is as new as a fresh server's.
@@ -259,8 +264,8 @@ async function main(): Promise<void> {
     const accounts = NEW_ACCOUNTS.values();
     const newAccountRuns = async (name: string, checkout?: string) => {
       const tenants = await startServerProcess(children, { ...serverEnv, ALLOW_CREDENTIAL_HEADERS: 'true' }, name, checkout);
-      await entityRuns(tenants.url, personsBatch, comagic.fake, ENTITY_WARM_UP_REQUESTS);
-      return entityRuns(tenants.url, personsBatch, comagic.fake, ENTITY_REQUESTS, ENTITIES_QUERY, () => ({ 'x-comagic-access-token': accounts.next().value! }));
+      await entityRuns(tenants.url, personsBatch, () => comagic.fake.callCount, ENTITY_WARM_UP_REQUESTS);
+      return entityRuns(tenants.url, personsBatch, () => comagic.fake.callCount, ENTITY_REQUESTS, ENTITIES_QUERY, () => ({ 'x-comagic-access-token': accounts.next().value! }));
     };
     entities.persons20NewAccount!.thisServer = await newAccountRuns('server-tenants');
     if (compared) entities.persons20NewAccount!.compared = await newAccountRuns('compared-tenants', COMPARED_CHECKOUT);
@@ -275,10 +280,10 @@ async function main(): Promise<void> {
       sandbox.fake.latencyMs = LATENCY_MS;
       closers.push(sandbox.close);
       const server = await startServerProcess(children, { ...serverEnv, HELPCRUNCH_API_URL: sandbox.url, ...env }, name);
-      await entityRuns(server.url, personsBatch, sandbox.fake, warmUp, PERSONS_CUSTOMERS_QUERY);
+      await entityRuns(server.url, personsBatch, () => sandbox.fake.callCount, warmUp, PERSONS_CUSTOMERS_QUERY);
       sandbox.fake.resetCalls();
       const before = await linkCandidates(server.url);
-      const figures = await entityRuns(server.url, personsBatch, sandbox.fake, requests, PERSONS_CUSTOMERS_QUERY);
+      const figures = await entityRuns(server.url, personsBatch, () => sandbox.fake.callCount, requests, PERSONS_CUSTOMERS_QUERY);
       const after = await linkCandidates(server.url);
       const searches = sandbox.fake.calls.filter((call) => call.path.endsWith('/customers/search')).map((call) => call.body as { filter: unknown[] });
       const cost: LinkCost = {
@@ -308,6 +313,85 @@ async function main(): Promise<void> {
     // The sandbox scans 100,000 customers for each of a search's filters: seconds, which the server is told to wait for.
     const slowSearches = { UPSTREAM_TIMEOUT_MS: '60000', UPSTREAM_DEADLINE_MS: '120000' };
     const large = await linkRun('server-link-large', withWrittenPhones(createHelpCrunchDataset(LARGE_ACCOUNT_CUSTOMERS)), LARGE_ACCOUNT_REQUESTS, 2, slowSearches);
+    forgetCalls();
+
+    // Timelines: 20 persons never seen, each with a HelpCrunch customer of two chats (by an
+    // email added to the person), merged with their calls, chats and offline messages.
+    console.log("run: 20 persons' timelines");
+    const timelineBatches = Array.from({ length: ENTITY_REQUESTS + ENTITY_WARM_UP_REQUESTS }, personsBatch);
+    const timelineDataset = createHelpCrunchDataset();
+    let timelineCustomer = 5_000_001;
+    for (const { id } of timelineBatches.flat()) {
+      const email = `timeline${id}@example.com`;
+      const visitor = comagicDataset.persons.get(Number(id))![0]!;
+      visitor.emails = [...(visitor.emails ?? []), email];
+      const customerId = timelineCustomer++;
+      timelineDataset.customers.set(customerId, { id: customerId, name: `Timeline ${id}`, email, phone: null, lastSeen: 1_700_000_000, tags: [] });
+      for (const hoursAgo of [3, 30]) {
+        const chatId = customerId * 10 + hoursAgo;
+        timelineDataset.chats.set(chatId, { id: chatId, status: 'closed', createdAt: Math.floor(Date.now() / 1000) - hoursAgo * 3600, customer: { id: customerId, email } });
+      }
+    }
+    const timelineSandbox = await startHelpCrunchSandbox({ accounts: { [API_KEY]: timelineDataset }, rateLimitPerMinute: 0 });
+    timelineSandbox.fake.latencyMs = LATENCY_MS;
+    closers.push(timelineSandbox.close);
+    const timelineServer = await startServerProcess(children, { ...serverEnv, HELPCRUNCH_API_URL: timelineSandbox.url }, 'server-timeline');
+    const batches = timelineBatches.values();
+    const bothFakes = () => comagic.fake.callCount + timelineSandbox.fake.callCount;
+    await entityRuns(timelineServer.url, () => batches.next().value!, bothFakes, ENTITY_WARM_UP_REQUESTS, TIMELINE_QUERY);
+    timelineSandbox.fake.resetCalls();
+    // The CoMagic sandbox remembers no calls here: its methods are counted as they come, and its reports kept to send again.
+    const methods: string[] = [];
+    const reportsSent: RecordedCall[] = [];
+    comagic.fake.intercept = (call) => {
+      const method = String((call.body as { method?: unknown }).method);
+      methods.push(method);
+      if (method.endsWith('_report')) reportsSent.push(call);
+      return undefined;
+    };
+    const timelineFigures = await entityRuns(timelineServer.url, () => batches.next().value!, bothFakes, ENTITY_REQUESTS, TIMELINE_QUERY);
+    comagic.fake.intercept = undefined;
+    const helpcrunchPaths = timelineSandbox.fake.calls.map((call) => call.path);
+    const perQuery = (count: number) => round(count / ENTITY_REQUESTS, 2);
+    const timelineCalls: TimelineCalls = {
+      personVisitors: perQuery(methods.filter((method) => method === 'get.person_visitors').length),
+      callsReports: perQuery(methods.filter((method) => method === 'get.calls_report').length),
+      chatsReports: perQuery(methods.filter((method) => method === 'get.chats_report').length),
+      offlineMessagesReports: perQuery(methods.filter((method) => method === 'get.offline_messages_report').length),
+      contactSearches: perQuery(helpcrunchPaths.filter((path) => path.endsWith('/customers/search')).length),
+      chatSearches: perQuery(helpcrunchPaths.filter((path) => path.endsWith('/chats/search')).length),
+    };
+    // The round trips a timeline needs, timed alone right after its run, with the calls each of
+    // its queries sent: the persons (20 CoMagic calls at once); then at once its three reports and
+    // its customers' contact search, and when that answers, its chats' search; until the last answer.
+    const byRequest = new Map<string, { reports: RecordedCall[]; contacts: RecordedCall[]; chats: RecordedCall[] }>();
+    const requestOf = (call: RecordedCall) => {
+      const id = String(call.headers['x-request-id']);
+      const calls = byRequest.get(id) ?? { reports: [], contacts: [], chats: [] };
+      byRequest.set(id, calls);
+      return calls;
+    };
+    for (const call of reportsSent) requestOf(call).reports.push(call);
+    for (const call of timelineSandbox.fake.calls) {
+      if (call.path.endsWith('/customers/search')) requestOf(call).contacts.push(call);
+      if (call.path.endsWith('/chats/search')) requestOf(call).chats.push(call);
+    }
+    const resend = (url: string, call: RecordedCall) =>
+      fetchText(url, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(call.body) });
+    const requests = byRequest.values();
+    const timelineRoundTrips = {
+      fanOut: await timed(1, ENTITY_REQUESTS, fanOut),
+      afterPersons: await timed(1, byRequest.size, async () => {
+        const { reports, contacts, chats } = requests.next().value!;
+        await Promise.all([
+          ...reports.map((call) => resend(comagic.url, call)),
+          (async () => {
+            await Promise.all(contacts.map((call) => resend(`${timelineSandbox.url}/customers/search`, call)));
+            await Promise.all(chats.map((call) => resend(`${timelineSandbox.url}/chats/search`, call)));
+          })(),
+        ]);
+      }),
+    };
     forgetCalls();
 
     // Memory over a long mixed run: three hot requests to one cold, RSS after warm-up and at the end.
@@ -360,6 +444,7 @@ async function main(): Promise<void> {
       rpcFanOut,
       entities,
       link: { personsCustomers: link.figures, cost: link.cost, fanOut: linkFanOut, contactSearch, largeAccount: { personsCustomers: large.figures, cost: large.cost } },
+      timeline: { figures: timelineFigures, calls: timelineCalls, roundTrips: timelineRoundTrips },
       memory,
       ...(compared &&
         comparedCold &&
@@ -402,6 +487,7 @@ function targets(r: Results): Target[] {
   const customersOver = e.customers100.thisServer.latencyP50Ms - r.searchCall.p50Ms;
   const observabilityCost = 1 - r.hot.requestsPerSecond / r.hotQuiet.requestsPerSecond;
   const rssGrowth = r.memory.rssAtEndMiB / r.memory.rssAfterWarmUpMiB - 1;
+  const timelineOver = r.timeline.figures.latencyP50Ms - timelineRoundTrips(r);
   const ms = (value: number) => `${value >= 0 ? '+' : ''}${round(value, 1)} ms`;
   return [
     {
@@ -430,6 +516,13 @@ function targets(r: Results): Target[] {
       name: `5. RSS after ${r.settings.rssSeconds} s mixed within 20% of RSS after warm-up`,
       met: Math.abs(rssGrowth) <= 0.2,
       figure: `${r.memory.rssAfterWarmUpMiB} → ${r.memory.rssAtEndMiB} MiB (${rssGrowth >= 0 ? '+' : ''}${round(rssGrowth * 100, 1)}%)`,
+    },
+    {
+      name: "6. 20 persons' timelines p50 ≤ the round trips they need + 5 ms, one call of each report kind",
+      met:
+        timelineOver <= 5 &&
+        [r.timeline.calls.callsReports, r.timeline.calls.chatsReports, r.timeline.calls.offlineMessagesReports].every((calls) => calls === 1),
+      figure: `${r.timeline.figures.latencyP50Ms} ms (${ms(timelineOver)} over ${timelineRoundTrips(r)}), reports a query: ${r.timeline.calls.callsReports} calls, ${r.timeline.calls.chatsReports} chats, ${r.timeline.calls.offlineMessagesReports} offline messages`,
     },
   ];
 }
@@ -516,13 +609,14 @@ async function timed(connections: number, count: number, request: () => Promise<
 async function entityRuns(
   url: string,
   batch: () => Array<Record<string, string>>,
-  fake: FakeHttpServer,
+  /** The calls the upstreams have answered so far. */
+  upstreamCalls: () => number,
   count = ENTITY_REQUESTS,
   query = ENTITIES_QUERY,
   headers: () => Record<string, string> = () => ({}),
 ): Promise<EntityFigures> {
   const latencies: number[] = [];
-  const before = fake.callCount;
+  const before = upstreamCalls();
   let entitiesPerRequest = 0;
   for (let i = 0; i < count; i += 1) {
     const representations = batch();
@@ -537,7 +631,7 @@ async function entityRuns(
   return {
     requests: count,
     entitiesPerRequest,
-    upstreamCallsPerQuery: round((fake.callCount - before) / count, 2),
+    upstreamCallsPerQuery: round((upstreamCalls() - before) / count, 2),
     latencyP50Ms: round(percentile(latencies, 0.5), 1),
     latencyP99Ms: round(percentile(latencies, 0.99), 1),
   };
@@ -570,6 +664,8 @@ interface Results {
   entities: Record<string, Record<string, EntityFigures>>;
   /** 20 persons' customers through the contacts link, and each of its searches alone; the same over 100,000 phones. */
   link: { personsCustomers: EntityFigures; cost: LinkCost; fanOut: Timed; contactSearch: Timed; largeAccount: { personsCustomers: EntityFigures; cost: LinkCost } };
+  /** 20 persons' timelines, the calls each query made, and the round trips it needs timed alone. */
+  timeline: { figures: EntityFigures; calls: TimelineCalls; roundTrips: Record<'fanOut' | 'afterPersons', Timed> };
   memory: Memory;
   /** The same runs of another build, when `--compare` named one. */
   compared?: Compared;
@@ -583,6 +679,16 @@ interface LinkCost {
   filtersPerSearch: number;
   linkedPerQuery: number;
   leftOutPerQuery: number;
+}
+
+/** Upstream calls a timeline query made, by kind. */
+interface TimelineCalls {
+  personVisitors: number;
+  callsReports: number;
+  chatsReports: number;
+  offlineMessagesReports: number;
+  contactSearches: number;
+  chatSearches: number;
 }
 
 interface Memory {
@@ -599,6 +705,15 @@ interface Compared {
   coldLoaded: Timed;
   entities: Record<'customers100' | 'persons20' | 'persons20NewAccount', EntityFigures>;
   memory: Memory;
+}
+
+const timelineCallKeys = ['personVisitors', 'callsReports', 'chatsReports', 'offlineMessagesReports', 'contactSearches', 'chatSearches'] as const;
+const timelineCallNames = ['get.person_visitors', 'get.calls_report', 'get.chats_report', 'get.offline_messages_report', 'customers/search', 'chats/search'];
+
+/** The p50s of the round trips a timeline needs, one after the other. */
+function timelineRoundTrips(r: Results): number {
+  const { fanOut, afterPersons } = r.timeline.roundTrips;
+  return round(fanOut.p50Ms + afterPersons.p50Ms, 1);
 }
 
 function report(r: Results): string {
@@ -686,6 +801,17 @@ ask for are past the 40 that share a contact with a customer, so none is linked:
 (${r.link.largeAccount.cost.customers.toLocaleString('en')} customers, ${r.settings.largeAccountRequests} queries) shows what reading costs where
 phones are many: every customer read and left out has a phone with a person's last six digits in one of the forms searched,
 and is dropped on this side. Its searches scan the whole account in the sandbox, so its times are the sandbox's, not the link's.
+
+## Timelines: 20 persons never seen, each with a customer of two chats (${r.settings.entityRequests} requests, one at a time)
+
+| upstream calls / query | ${timelineCallNames.join(' | ')} | all | p50 ms | p99 ms |
+|---|${timelineCallNames.map(() => '---:').join('|')}|---:|---:|---:|
+| this server | ${timelineCallKeys.map((key) => r.timeline.calls[key]).join(' | ')} | ${r.timeline.figures.upstreamCallsPerQuery} | ${r.timeline.figures.latencyP50Ms} | ${r.timeline.figures.latencyP99Ms} |
+
+The round trips a timeline needs, timed alone right after its run with the very calls each query sent: the persons (20
+CoMagic calls at once, p50 ${r.timeline.roundTrips.fanOut.p50Ms} ms); then its three reports (one call each for the 20 persons) and its
+customers' contact search at once, and when that answers, their chats' search, until the last answer (p50 ${r.timeline.roundTrips.afterPersons.p50Ms} ms):
+${timelineRoundTrips(r)} ms in all. Both sandboxes answer from the bench's one process, as the server's calls find them.
 
 ## Memory
 

@@ -55,6 +55,8 @@ const REPORTS = {
 /** A typed client for the CoMagic / UIS Data API v2.0 methods this graph uses, for one account. */
 export class CoMagicClient {
   private nextRequestId = 1;
+  /** Each report's result schema, made once: a schema is costly to build, and a report's is the same every call. */
+  private readonly reportSchemas = new Map<CommunicationKind, z.ZodType<ReportPage, unknown>>();
 
   constructor(private readonly options: CoMagicClientOptions) {}
 
@@ -94,11 +96,16 @@ export class CoMagicClient {
    */
   async report(kind: CommunicationKind, params: Omit<ReportParams, 'fields'>, call: CallOptions): Promise<ReportPage> {
     const report = REPORTS[kind];
-    const timeZone = this.options.timeZone;
-    const schema = (report.schema as z.ZodType<{ data: unknown[]; metadata?: { total_items?: number | null } | null }, unknown>).transform((result) => ({
-      communications: result.data.map((row) => (report.of as (row: unknown, timeZone: string) => Communication)(row, timeZone)),
-      total: result.metadata?.total_items ?? undefined,
-    }));
+    let schema = this.reportSchemas.get(kind);
+    if (!schema) {
+      const timeZone = this.options.timeZone;
+      const rowOf = report.of as (row: unknown, timeZone: string) => Communication;
+      schema = (report.schema as z.ZodType<{ data: unknown[]; metadata?: { total_items?: number | null } | null }, unknown>).transform((result) => ({
+        communications: result.data.map((row) => rowOf(row, timeZone)),
+        total: result.metadata?.total_items ?? undefined,
+      }));
+      this.reportSchemas.set(kind, schema);
+    }
     return this.call(call, report.method, { ...params, fields: [...report.fields] }, schema);
   }
 

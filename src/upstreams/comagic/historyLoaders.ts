@@ -47,7 +47,10 @@ export function createHistoryLoaders(client: CoMagicClient, cache: EntityCache, 
       request,
       ids: keys,
       // A contact is in the key only as a digest: the store's keys hold no one's email or phone.
-      keyFor: (key) => `${scope}:history:v${COMMUNICATION_SHAPE}.${CONTACT_RULES}:${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`,
+      keyFor: (key) =>
+        key.includes('|contact|')
+          ? `${scope}:history:v${COMMUNICATION_SHAPE}.${CONTACT_RULES}:${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`
+          : `${scope}:history:v${COMMUNICATION_SHAPE}:${key}`,
       foundTtlSeconds: () => cache.ttl.historySeconds,
       fetchMissing: (missing) => fetchHistory(client, missing, request),
     });

@@ -20,6 +20,8 @@ export interface ChatHistory {
 /** The seed customer's chats keep ids near the documents' example chat (1568834). */
 export const SEED_CHAT_IDS = [1_568_834, 1_568_820, 1_568_801] as const;
 export const FIRST_GENERATED_CHAT_ID = 3_000_001;
+/** The chats of the CoMagic seed person's customers. */
+export const SEED_PERSON_CHAT_IDS = [2_900_001, 2_900_002, 2_900_003] as const;
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -70,7 +72,11 @@ function chat(id: number, customer: RawCustomer, fields: Record<string, unknown>
  * as of `now` (UNIX seconds). Times of the seed customer's chats are integers, as the older
  * documents show them; the others' numeric strings, as the newer do.
  */
-export function createChatHistory(customers: ReadonlyMap<number, RawCustomer>, seedCustomerId: number, linkedFrom: number, now: number): ChatHistory {
+export function createChatHistory(
+  customers: ReadonlyMap<number, RawCustomer>,
+  { seedCustomerId, linkedFrom, seedPersonCustomerIds }: { seedCustomerId: number; linkedFrom: number; seedPersonCustomerIds: readonly number[] },
+  now: number,
+): ChatHistory {
   const next = random(1568834);
   const chats = new Map<number, RawChat>();
   const messages = new Map<number, RawMessage[]>();
@@ -155,11 +161,25 @@ export function createChatHistory(customers: ReadonlyMap<number, RawCustomer>, s
     );
   }
 
+  // The CoMagic seed person's customers: a chat each between the person's calls, so that its timeline mixes both.
+  const [first, second, third] = seedPersonCustomerIds.map((id) => customers.get(id));
+  if (first && second && third) {
+    add(chat(SEED_PERSON_CHAT_IDS[0], first, { status: 'opened', createdAt: start - 12 * HOUR, assignee: SARAH, agents: [SARAH] }), [
+      { from: 'customer', text: 'Is my invoice ready?', after: 0 },
+      { from: 'agent', text: 'It is: I have just sent it.', after: 2 * MINUTE },
+    ], true);
+    add(chat(SEED_PERSON_CHAT_IDS[1], second, { status: 'closed', createdAt: start - 4 * DAY, closedAt: start - 4 * DAY + HOUR, closedBy: 'customer', rating: 'average', assignee: FRODO, agents: [FRODO] }), [
+      { from: 'customer', text: 'I called, but no one answered.', after: 0 },
+      { from: 'agent', text: 'Sorry! We will call you back today.', agent: FRODO, after: 5 * MINUTE },
+    ], true);
+    add(chat(SEED_PERSON_CHAT_IDS[2], third, { status: 'pending', createdAt: start - 8 * DAY, department: SUPPORT }), [{ from: 'customer', text: 'Do you ship abroad?', after: 0 }], true);
+  }
+
   let chatId = FIRST_GENERATED_CHAT_ID;
   const STATUSES = ['new', 'opened', 'pending', 'on hold', 'closed', 'closed', 'no communication'];
   for (const customer of customers.values()) {
     const linked = customer.id >= linkedFrom;
-    if (customer.id === seedCustomerId || (!linked && customer.id % 5 !== 0)) continue;
+    if (customer.id === seedCustomerId || seedPersonCustomerIds.includes(customer.id) || (!linked && customer.id % 5 !== 0)) continue;
     const count = linked ? 1 + (customer.id % 3) : 1;
     for (let index = 0; index < count; index += 1) {
       const status = STATUSES[Math.floor(next() * STATUSES.length)]!;

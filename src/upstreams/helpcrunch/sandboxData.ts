@@ -171,6 +171,7 @@ export function createHelpCrunchDataset(generated = 300, now = Math.floor(Date.n
     });
   }
   for (const customer of linkedCustomers()) customers.set(customer.id, customer);
-  return { customers, ...createChatHistory(customers, SEED_CUSTOMER.id, FIRST_LINKED_CUSTOMER_ID, now) };
+  const seedPersonCustomerIds = SEED_PERSON_CUSTOMERS.map((_, index) => FIRST_LINKED_CUSTOMER_ID + LINKED_CONTACTS + index);
+  return { customers, ...createChatHistory(customers, { seedCustomerId: SEED_CUSTOMER.id, linkedFrom: FIRST_LINKED_CUSTOMER_ID, seedPersonCustomerIds }, now) };
 }
 
