@@ -38,7 +38,7 @@ const communications = [
   offlineMessageOf(wireOfflineMessageSchema.parse(comagic.offlineMessages[0]), SANDBOX_TIME_ZONE),
 ];
 const resolved = mergedResolvers([...UPSTREAMS, ...LINKS]) as Record<string, Record<string, (...args: any[]) => any>>;
-const info = { path: { key: 'timeline' }, cacheControl: { setCacheHint: () => undefined, cacheHint: { restrict: () => undefined } } };
+const info = { path: { key: 'timeline' }, fieldNodes: [], cacheControl: { setCacheHint: () => undefined, cacheHint: { restrict: () => undefined } } };
 
 beforeAll(async () => {
   const chatConnection = await resolved.Customer!.chats!(customer, {}, { chatsOfCustomer: { load: async () => chats }, historyTtlSeconds: 30 }, info);

@@ -1,8 +1,11 @@
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 
 /** One part of a field's answer that could not be given, and why. */
 export interface PartialFailure {
   path: Path;
+  /** The field's nodes in the query: the error's `locations`. */
+  nodes: readonly FieldNode[];
   error: Error;
 }
 
@@ -14,7 +17,8 @@ export interface PartialFailure {
 export class PartialFailures {
   readonly failures: PartialFailure[] = [];
 
-  record(path: Path, error: Error): void {
-    this.failures.push({ path, error });
+  /** The field `info` resolves answered without a part, for `error`. */
+  record(info: Pick<GraphQLResolveInfo, 'path' | 'fieldNodes'>, error: Error): void {
+    this.failures.push({ path: info.path, nodes: info.fieldNodes, error });
   }
 }

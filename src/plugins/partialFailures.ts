@@ -26,8 +26,8 @@ export function partialFailuresPlugin(): ApolloServerPlugin<Context> {
           const { failures } = contextValue.partial;
           if (failures.length === 0 || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          const formatted = failures.map(({ path, error }) => {
-            const located = new GraphQLError(error.message, { path: responsePathAsArray(path), originalError: error });
+          const formatted = failures.map(({ path, nodes, error }) => {
+            const located = new GraphQLError(error.message, { nodes, path: responsePathAsArray(path), originalError: error });
             if (error instanceof UpstreamError) contextValue.log.warn({ operationName, code: error.code, upstream: error.upstream, path: located.path }, error.message);
             else contextValue.log.error({ operationName, err: error, path: located.path }, 'resolver failed in part');
             return formatError(located.toJSON(), located);

@@ -75,7 +75,7 @@ async function timelineOf(
         return await part(range);
       } catch (error) {
         missingSources.push(source);
-        context.partial.record(info.path, error instanceof Error ? error : new Error(String(error)));
+        context.partial.record(info, error instanceof Error ? error : new Error(String(error)));
         return [];
       }
     }),
