@@ -4,15 +4,15 @@ import { z } from 'zod';
 import { boolean, integer } from './envValues';
 import { tracingConfig, tracingEnv, type TracingConfig } from './tracing/config';
 
+/** A contact's history is fresh this long unless CACHE_HISTORY_TTL_SECONDS says otherwise (and never longer than CACHE_TTL_SECONDS). */
+const DEFAULT_HISTORY_TTL_SECONDS = 30;
+
 /**
  * Every setting the server reads, parsed and validated once at start-up: the shared ones,
  * and each upstream's own under `upstreams` (typed by the list handed to `loadConfig`; an
  * upstream's own code is handed its settings alone). Nothing else in the code base reads
  * `process.env`.
  */
-/** A contact's history is fresh this long unless CACHE_HISTORY_TTL_SECONDS says otherwise (and never longer than CACHE_TTL_SECONDS). */
-const DEFAULT_HISTORY_TTL_SECONDS = 30;
-
 export interface Config<Upstreams = Record<string, unknown>> {
   /** The address to listen on: loopback outside production, every interface in it. */
   host: string;

@@ -59,6 +59,15 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * An upstream refusing a request this server wrote (a search, a report, a page) as bad input:
+ * the client asked nothing wrong, so it is this server's contract with the upstream that broke.
+ */
+export function refusedOwnRequest(error: unknown, what: string): unknown {
+  if (!(error instanceof UpstreamError) || error.code !== 'BAD_USER_INPUT') return error;
+  return new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what}: ${error.message}`, error.upstream, { cause: error });
+}
+
 /** A wait in milliseconds as a `retryAfter`: whole seconds, at least one. */
 export function retryAfterSeconds(waitMs: number): number {
   return Math.max(1, Math.ceil(waitMs / 1000));

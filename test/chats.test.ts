@@ -13,6 +13,8 @@ const TWENTY_FROM = 4_100_000;
 /** A customer whose one chat no other test reads. */
 const LONELY = 4_000_004;
 const LONELY_CHAT = 5_100_001;
+/** A chat of three messages, to which many are written while a client pages. */
+const MANY_MESSAGES = 7_000_002;
 /** A chat with five messages, a minute apart. */
 const TALKED = 7_000_001;
 const TENANT_B_KEY = 'hc-tenant-b-chats-7d1c';
@@ -64,6 +66,8 @@ function dataset(): HelpCrunchDataset {
   addChat(data, LONELY, NOW - 600, { id: LONELY_CHAT, status: 'new' });
   addChat(data, FIVE, NOW - 30 * 86_400, { id: TALKED, status: 'closed' });
   for (let i = 0; i < 5; i += 1) addMessage(data, TALKED, NOW - 30 * 86_400 + i * 60);
+  addChat(data, LONELY, NOW - 40 * 86_400, { id: MANY_MESSAGES, status: 'opened' });
+  for (let i = 0; i < 3; i += 1) addMessage(data, MANY_MESSAGES, NOW - 40 * 86_400 + i * 60);
   return data;
 }
 
@@ -171,20 +175,49 @@ test("a chat's messages come newest first; one written while a client pages neve
 
   // A message is written; the next page still starts after the cursor's message.
   addMessage(data, TALKED, NOW);
-  const second = await server.query(MESSAGES, { id: String(TALKED), first: 2, after: first.body.data?.chat.messages.pageInfo.endCursor });
-  expect(second.body.errors).toBeUndefined();
-  expect(idsOf(second.body.data?.chat.messages)).toEqual([messages[2]!.id, messages[1]!.id].map(String));
-  const third = await server.query(MESSAGES, { id: String(TALKED), first: 2, after: second.body.data?.chat.messages.pageInfo.endCursor });
-  expect(idsOf(third.body.data?.chat.messages)).toEqual([String(messages[0]!.id)]);
-  expect(third.body.data?.chat.messages.pageInfo.hasNextPage).toBe(false);
-  expect(helpcrunchCalls(upstreams).filter((call) => call.includes('/messages'))).toEqual([
-    `GET /v1/chats/${TALKED}/messages?offset=0&limit=2`,
-    `GET /v1/chats/${TALKED}/messages?offset=2&limit=2`,
-    // The second page: the message written moved the cursor's down one, so a second read fills the page.
-    `GET /v1/chats/${TALKED}/messages?offset=4&limit=2`,
-    `GET /v1/chats/${TALKED}/messages?offset=5&limit=2`,
-  ]);
-  data.messages.get(TALKED)!.pop();
+  try {
+    const second = await server.query(MESSAGES, { id: String(TALKED), first: 2, after: first.body.data?.chat.messages.pageInfo.endCursor });
+    expect(second.body.errors).toBeUndefined();
+    expect(idsOf(second.body.data?.chat.messages)).toEqual([messages[2]!.id, messages[1]!.id].map(String));
+    const third = await server.query(MESSAGES, { id: String(TALKED), first: 2, after: second.body.data?.chat.messages.pageInfo.endCursor });
+    expect(idsOf(third.body.data?.chat.messages)).toEqual([String(messages[0]!.id)]);
+    expect(third.body.data?.chat.messages.pageInfo.hasNextPage).toBe(false);
+    expect(helpcrunchCalls(upstreams).filter((call) => call.includes('/messages'))).toEqual([
+      `GET /v1/chats/${TALKED}/messages?offset=0&limit=2`,
+      `GET /v1/chats/${TALKED}/messages?offset=2&limit=2`,
+      // The second page: the message written moved the cursor's down one, so a second read fills the page.
+      `GET /v1/chats/${TALKED}/messages?offset=4&limit=2`,
+      `GET /v1/chats/${TALKED}/messages?offset=5&limit=2`,
+    ]);
+  } finally {
+    data.messages.get(TALKED)!.pop();
+  }
+});
+
+test('when more messages are written meanwhile than a page reads, the page is empty and its cursor reads on', async () => {
+  const first = await server.query(MESSAGES, { id: String(MANY_MESSAGES), first: 2 });
+  const older = data.messages.get(MANY_MESSAGES)!.slice(0, 3).reverse();
+  expect(idsOf(first.body.data?.chat.messages)).toEqual([older[0]!.id, older[1]!.id].map(String));
+  for (let i = 1; i <= 8; i += 1) addMessage(data, MANY_MESSAGES, NOW + i);
+  const second = await server.query(MESSAGES, { id: String(MANY_MESSAGES), first: 2, after: first.body.data?.chat.messages.pageInfo.endCursor });
+  expect(second.body.data?.chat.messages.edges).toEqual([]);
+  expect(second.body.data?.chat.messages.pageInfo).toMatchObject({ hasNextPage: true, endCursor: expect.any(String) });
+  const third = await server.query(MESSAGES, { id: String(MANY_MESSAGES), first: 2, after: second.body.data?.chat.messages.pageInfo.endCursor });
+  expect(idsOf(third.body.data?.chat.messages)).toEqual([String(older[2]!.id)]);
+});
+
+test("a chat's answer is cached for the history TTL, as the rest of a contact's history", async () => {
+  const response = await server.query(`{ chat(id: "${TALKED}") { id status } }`);
+  expect(response.headers.get('cache-control')).toBe('max-age=30, public');
+});
+
+test('HelpCrunch refusing the chat search this server wrote is its bad response, not the client\'s mistake', async () => {
+  await withTestServer(upstreams, {}, async (own) => {
+    upstreams.helpcrunch.fake.intercept = (call) =>
+      call.path === '/v1/chats/search' ? { status: 400, body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'filter[0].field', message: 'This value should not be blank.' }] } } : undefined;
+    const { body } = await own.query(`{ customer(id: "${FEW}") { id chats { totalCount } } }`);
+    expect(body.errors?.[0]).toMatchObject({ path: ['customer', 'chats'], extensions: { code: 'UPSTREAM_BAD_RESPONSE' } });
+  });
 });
 
 test.each([

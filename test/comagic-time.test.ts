@@ -52,3 +52,18 @@ test.each([
   expect((thrown as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
   expect((thrown as GraphQLError).message).toContain(message);
 });
+
+test("on a day the clocks change, the first quarter of an hour of the day is read as any other", () => {
+  // 2026-03-29 00:05 UTC is 01:05 in Berlin, before the change at 02:00.
+  expect(localTimeOf(Date.parse('2026-03-29T00:05:00Z'), 'Europe/Berlin')).toBe('2026-03-29 01:05:00');
+  expect(instantOf('2026-03-29 01:05:00', 'Europe/Berlin')).toBe(Date.parse('2026-03-29T00:05:00Z'));
+  expect(localTimeOf(Date.parse('2026-10-25T00:10:00Z'), 'Europe/Berlin')).toBe('2026-10-25 02:10:00');
+});
+
+test('a to in the future reads up to now; a default from never reaches past what the reports keep', () => {
+  const now = Date.parse('2026-12-07T02:30:15Z');
+  const range = reportRange({ from: '2026-11-01T00:00:00Z', to: '9999-12-31T00:00:00Z' }, { keptDays: 366, timeZone: 'Europe/Moscow' }, now);
+  expect(range).toEqual({ from: Date.parse('2026-11-01T00:00:00Z'), to: Date.parse('2026-12-07T02:31:00Z') });
+  expect(windowsOf(range, 'Europe/Moscow')).toHaveLength(1);
+  expect(reportRange({}, { keptDays: 30, timeZone: 'Europe/Moscow' }, now)).toEqual({ from: Date.parse('2026-11-07T02:30:15Z'), to: Date.parse('2026-12-07T02:31:00Z') });
+});

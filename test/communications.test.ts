@@ -1,7 +1,10 @@
-import { createCoMagicDataset, type CoMagicDataset, type RawPersonVisitor } from '../src/upstreams/comagic/sandboxData';
-import { SANDBOX_TIME_ZONE, type ReportRow } from '../src/upstreams/comagic/sandboxReports';
+import { createCoMagicDataset, type CoMagicDataset } from '../src/upstreams/comagic/sandboxData';
 import { localTimeOf } from '../src/upstreams/comagic/time';
-import { COMAGIC_TOKEN, comagicCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { COMAGIC_TOKEN, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { addPerson, reportCalls, reportRow } from './support/history';
+
+/** A visitor with a phone of its own. */
+const visitor = (id: number) => ({ id, phones: [`7900${id % 10_000_000}`] });
 
 const DAY = 86_400_000;
 /** A person of two visitors, with a call, a chat and an offline message a day apart, and a call 150 days back. */
@@ -12,34 +15,16 @@ const VISITOR_B = 6_600_000_002;
 const TWENTY_FROM = 6_500_000_100;
 const TENANT_B_TOKEN = 'cm-tenant-b-history-2f9e';
 
-let nextId = 950_000_000;
-
-function row(personId: number, visitorId: number): RawPersonVisitor {
-  return { person_id: personId, visitor_id: visitorId, name: null, emails: [], phones: [`7900${visitorId % 10_000_000}`], company: null, commentary: null };
-}
-
-/** A report row at `at` (ms), of this visitor and person. */
-function reportRow(at: number, visitorId: number, personId: number, timeField: string, fields: Record<string, unknown> = {}): ReportRow {
-  return { id: nextId++, communication_id: nextId, [timeField]: localTimeOf(at, SANDBOX_TIME_ZONE), visitor_id: visitorId, person_id: personId, site_domain_name: 'example.com', ...fields };
-}
-
-/** A person of these visitors, known by both their person and their visitors, as the sandbox answers. */
-function addPerson(data: CoMagicDataset, personId: number, visitorIds: number[]): void {
-  const rows = visitorIds.map((visitorId) => row(personId, visitorId));
-  data.persons.set(personId, rows);
-  for (const visitor of rows) data.visitors.set(visitor.visitor_id, { id: visitor.visitor_id, person_id: personId, name: null, phones: visitor.phones ?? [], emails: [], usernames: [] });
-}
-
 function dataset(now: number): CoMagicDataset {
   const data = createCoMagicDataset(100, 20, now);
-  addPerson(data, PERSON, [VISITOR_A, VISITOR_B]);
+  addPerson(data, PERSON, [VISITOR_A, VISITOR_B].map(visitor));
   data.calls.push(reportRow(now - 1 * DAY, VISITOR_A, PERSON, 'start_time', { direction: 'in', is_lost: false, contact_phone_number: '79001234567', talk_duration: 61, employees: [] }));
   data.chats.push(reportRow(now - 2 * DAY, VISITOR_B, PERSON, 'date_time', { status: 'succeed', initiator: 'visitor', duration: '120' }));
   data.offlineMessages.push(reportRow(now - 3 * DAY, VISITOR_A, PERSON, 'date_time', { text: 'Call me', status: 'processing', visitor_email: 'a@example.com' }));
   data.calls.push(reportRow(now - 150 * DAY, VISITOR_B, PERSON, 'start_time', { direction: 'out', is_lost: false, employees: [] }));
   for (let i = 0; i < 20; i += 1) {
     const person = TWENTY_FROM + i;
-    addPerson(data, person, [6_700_000_000 + i]);
+    addPerson(data, person, [visitor(6_700_000_000 + i)]);
     data.calls.push(reportRow(now - (i + 1) * 3_600_000, 6_700_000_000 + i, person, 'start_time', { direction: 'in', employees: [] }));
     data.chats.push(reportRow(now - (i + 1) * 3_600_000 - 60_000, 6_700_000_000 + i, person, 'date_time', { status: 'lost' }));
   }
@@ -51,14 +36,13 @@ const HISTORY = `query ($id: ID!, $first: Int, $after: String, $from: DateTime, 
     totalCount pageInfo { hasNextPage endCursor } edges { node { __typename id at visitor { id } } } } } }`;
 
 const typesOf = (connection: { edges: Array<{ node: { __typename: string } }> } | null | undefined) => connection?.edges.map((edge) => edge.node.__typename);
-const reportCalls = (upstreams: Upstreams) => comagicCalls(upstreams).filter((method) => method.endsWith('_report'));
 
 let upstreams: Upstreams;
 let server: TestServer;
 const now = Date.now();
 beforeAll(async () => {
   const b = createCoMagicDataset(0, 0, now);
-  addPerson(b, PERSON, [VISITOR_A]);
+  addPerson(b, PERSON, [visitor(VISITOR_A)]);
   b.calls.push(reportRow(now - 5 * DAY, VISITOR_A, PERSON, 'start_time', { direction: 'out', employees: [] }));
   upstreams = await startUpstreams({ comagicAccounts: { [COMAGIC_TOKEN]: dataset(now), [TENANT_B_TOKEN]: b } });
   server = await startTestServer(upstreams, { ALLOW_CREDENTIAL_HEADERS: 'true' });
@@ -132,6 +116,31 @@ test("twenty persons' communications share one report call of each kind, each ro
   const calls = upstreams.comagic.fake.calls.find((c) => (c.body as { method: string }).method === 'get.calls_report')!.body as { params: { filter: { condition: string; filters: unknown[] } } };
   expect(calls.params.filter.condition).toBe('or');
   expect(calls.params.filter.filters).toHaveLength(20);
+});
+
+test('a to far in the future reads up to now: one call of each kind, newest first where the report sorts', async () => {
+  // A server of its own: the range is the default one, which another test may have cached.
+  const own = await startTestServer(upstreams);
+  const { body } = await own.query(HISTORY, { id: String(PERSON), to: '9999-12-31T00:00:00Z' }).finally(() => own.close());
+  expect(body.errors).toBeUndefined();
+  expect(body.data?.person.communications.totalCount).toBe(3);
+  expect(reportCalls(upstreams).sort()).toEqual(['get.calls_report', 'get.chats_report', 'get.offline_messages_report']);
+  const params = (method: string) => (upstreams.comagic.fake.calls.find((c) => (c.body as { method: string }).method === method)!.body as { params: Record<string, unknown> }).params;
+  expect(params('get.calls_report').sort).toEqual([{ field: 'start_time', order: 'desc' }]);
+  expect(params('get.chats_report').sort).toEqual([{ field: 'date_time', order: 'desc' }]);
+  expect(params('get.offline_messages_report').sort).toBeUndefined();
+});
+
+test("CoMagic refusing a report this server wrote is its bad response, not the client's mistake", async () => {
+  await withTestServer(upstreams, {}, async (own) => {
+    upstreams.comagic.fake.intercept = (call) => {
+      const { id, method } = call.body as { id: number; method: string };
+      if (!method.endsWith('_report')) return undefined;
+      return { body: { jsonrpc: '2.0', id, error: { code: -32602, message: 'Filter by parameter is prohibited', data: { mnemonic: 'filter_prohibited', field: 'person_id' } } } };
+    };
+    const { body } = await own.query(`{ person(id: "${PERSON}") { id communications { totalCount } } }`);
+    expect(body.errors?.[0]).toMatchObject({ path: ['person', 'communications'], extensions: { code: 'UPSTREAM_BAD_RESPONSE', upstream: { code: 'filter_prohibited' } } });
+  });
 });
 
 test("a visitor's communications are its own", async () => {

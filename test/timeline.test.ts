@@ -1,9 +1,9 @@
-import { createCoMagicDataset, type CoMagicDataset } from '../src/upstreams/comagic/sandboxData';
-import { SANDBOX_TIME_ZONE, type ReportRow } from '../src/upstreams/comagic/sandboxReports';
-import { localTimeOf } from '../src/upstreams/comagic/time';
+import { createCoMagicDataset } from '../src/upstreams/comagic/sandboxData';
+import type { ReportRow } from '../src/upstreams/comagic/sandboxReports';
 import type { RawChat } from '../src/upstreams/helpcrunch/sandboxChats';
 import { createHelpCrunchDataset, type HelpCrunchDataset, type RawCustomer } from '../src/upstreams/helpcrunch/sandboxData';
-import { comagicCalls, helpcrunchCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { helpcrunchCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { addPerson, reportCalls, reportRow } from './support/history';
 
 const HOUR = 3_600_000;
 const now = Math.floor(Date.now() / 1000) * 1000;
@@ -14,17 +14,15 @@ const CUSTOMER = 4_500_001;
 /** A customer whose phone and email CoMagic's reports hold, of a visitor of no person. */
 const CALLER = 4_500_002;
 const CALLER_VISITOR = 6_900_000_002;
+/** A customer whose email holds a `|`. */
+const PIPE = 4_500_003;
 /** Twenty persons, each linked to a customer with a chat. */
 const TWENTY_FROM = 6_800_000_100;
 
-let nextId = 980_000_000;
-
-function reportRow(at: number, visitorId: number, personId: number | null, timeField: string, fields: Record<string, unknown> = {}): ReportRow {
-  return { id: nextId++, communication_id: nextId, [timeField]: localTimeOf(at, SANDBOX_TIME_ZONE), visitor_id: visitorId, person_id: personId, site_domain_name: 'example.com', ...fields };
-}
+let nextChatId = 980_000_000;
 
 function chat(data: HelpCrunchDataset, customer: RawCustomer, at: number): RawChat {
-  const raw: RawChat = { id: nextId++, status: 'closed', createdAt: Math.floor(at / 1000), customer: { id: customer.id, name: customer.name, email: customer.email } };
+  const raw: RawChat = { id: nextChatId++, status: 'closed', createdAt: Math.floor(at / 1000), customer: { id: customer.id, name: customer.name, email: customer.email } };
   data.chats.set(raw.id, raw);
   data.messages.set(raw.id, []);
   return raw;
@@ -36,18 +34,13 @@ function customer(data: HelpCrunchDataset, id: number, fields: Partial<RawCustom
   return raw;
 }
 
-function addPerson(data: CoMagicDataset, personId: number, visitorId: number, emails: string[], phones: string[]): void {
-  data.persons.set(personId, [{ person_id: personId, visitor_id: visitorId, name: null, emails, phones, company: null, commentary: null }]);
-  data.visitors.set(visitorId, { id: visitorId, person_id: personId, name: null, emails, phones, usernames: [] });
-}
-
 /** The items of both, in the order a timeline shows them: `[source, id]`. */
 let expectedOrder: Array<[string, string]>;
 
 function datasets() {
   const comagic = createCoMagicDataset(0, 0, now);
   const helpcrunch = createHelpCrunchDataset(0, Math.floor(now / 1000));
-  addPerson(comagic, PERSON, VISITOR, ['person@example.com'], ['79005550001']);
+  addPerson(comagic, PERSON, [{ id: VISITOR, emails: ['person@example.com'], phones: ['79005550001'] }]);
   const linked = customer(helpcrunch, CUSTOMER, { email: 'Person@Example.com' });
   const call = reportRow(now - 1 * HOUR, VISITOR, PERSON, 'start_time', { direction: 'in', is_lost: false, contact_phone_number: '79005550001', employees: [] });
   const first = chat(helpcrunch, linked, now - 2 * HOUR);
@@ -66,6 +59,9 @@ function datasets() {
   ];
 
   // The caller: a HelpCrunch customer whose phone (as an agent wrote it) and email CoMagic's reports hold.
+  // An email may hold a `|`, which the reports' loader keys are joined with.
+  customer(helpcrunch, PIPE, { email: 'a|b@example.com' });
+  comagic.offlineMessages.push(reportRow(now - 11 * HOUR, CALLER_VISITOR, null, 'date_time', { text: 'Pipe', visitor_email: 'a|b@example.com' }));
   const caller = customer(helpcrunch, CALLER, { email: 'caller@example.com', phone: '8 (900) 555-00-02' });
   chat(helpcrunch, caller, now - 10 * HOUR);
   comagic.visitors.set(CALLER_VISITOR, { id: CALLER_VISITOR, person_id: null, name: null, emails: [], phones: [], usernames: [] });
@@ -74,7 +70,7 @@ function datasets() {
   comagic.calls.push(reportRow(now - 7 * HOUR, CALLER_VISITOR, null, 'start_time', { direction: 'in', contact_phone_number: '79005550009', employees: [] }));
 
   for (let i = 0; i < 20; i += 1) {
-    addPerson(comagic, TWENTY_FROM + i, 7_000_000_000 + i, [`twenty${i}@example.org`], []);
+    addPerson(comagic, TWENTY_FROM + i, [{ id: 7_000_000_000 + i, emails: [`twenty${i}@example.org`] }]);
     comagic.calls.push(reportRow(now - i * HOUR - 30 * 60_000, 7_000_000_000 + i, TWENTY_FROM + i, 'start_time', { direction: 'in', employees: [] }));
     chat(helpcrunch, customer(helpcrunch, 4_600_000 + i, { email: `twenty${i}@example.org` }), now - i * HOUR);
   }
@@ -87,7 +83,6 @@ const TIMELINE = `query ($id: ID!, $first: Int, $after: String, $from: DateTime,
 
 type Edge = { source: string; at: string; node: { id: string } };
 const orderOf = (timeline: { edges: Edge[] } | null | undefined) => timeline?.edges.map((edge) => [edge.source, edge.node.id]);
-const reportCalls = (upstreams: Upstreams) => comagicCalls(upstreams).filter((method) => method.endsWith('_report'));
 
 let upstreams: Upstreams;
 let server: TestServer;
@@ -151,6 +146,12 @@ test("a customer's timeline finds CoMagic's calls by its phone and offline messa
     ],
     condition: 'or',
   });
+});
+
+test('an email holding a `|` is asked for and found as it is', async () => {
+  const { body } = await server.query(`{ customer(id: "${PIPE}") { timeline { edges { source node { ... on OfflineMessage { text } } } } } }`);
+  expect(body.errors).toBeUndefined();
+  expect(body.data?.customer.timeline.edges).toEqual([{ source: 'COMAGIC', node: { text: 'Pipe' } }]);
 });
 
 test("with CoMagic's reports down, HelpCrunch's items stand, COMAGIC is missing, and its error is at the field", async () => {

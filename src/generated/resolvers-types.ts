@@ -85,7 +85,7 @@ export type Chat = {
    * The chat's messages, newest first, a page at a time: `first` from 1 to 100 (HelpCrunch's
    * page), then `after` the `endCursor` of the page before. A cursor is the message it follows:
    * messages written while you page never repeat one on the next page. Null, with an error,
-   * only when HelpCrunch could not answer.
+   * when HelpCrunch could not answer or the arguments were refused.
    */
   messages?: Maybe<MessageConnection>;
   /** How the customer rated the chat after it closed, if they did. */

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, responsePathAsArray } from 'graphql';
 import type { Context } from '../context';
 import { UpstreamError } from '../errors';
-import { formatError } from '../graphqlErrors';
+import { errorCode, errorOrigin, formatError } from '../graphqlErrors';
 
 /**
  * Puts the errors of fields answered in part (see graphql/partialFailures.ts) in the
@@ -28,8 +28,11 @@ export function partialFailuresPlugin(): ApolloServerPlugin<Context> {
           const result = response.body.singleResult;
           const formatted = failures.map(({ path, nodes, error }) => {
             const located = new GraphQLError(error.message, { nodes, path: responsePathAsArray(path), originalError: error });
-            if (error instanceof UpstreamError) contextValue.log.warn({ operationName, code: error.code, upstream: error.upstream, path: located.path }, error.message);
-            else contextValue.log.error({ operationName, err: error, path: located.path }, 'resolver failed in part');
+            // As errorLog.ts logs whole failures: what an upstream answered as a warning, this server's own faults with their stack.
+            const origin = errorOrigin(errorCode(located));
+            if (error instanceof UpstreamError && (origin === 'upstream' || !error.heldBack)) {
+              contextValue.log.warn({ operationName, code: error.code, upstream: error.upstream, path: located.path }, error.message);
+            } else if (origin === 'server') contextValue.log.error({ operationName, err: error, path: located.path }, 'resolver failed in part');
             return formatError(located.toJSON(), located);
           });
           result.errors = [...(result.errors ?? []), ...formatted];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
 import { CONTACT_RULES, emailKey, phoneKey, type ContactKey } from '../../contacts';
+import { refusedOwnRequest } from '../../errors';
 import { asError, cachedBatch, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import type { CoMagicClient } from './client';
 import { COMMUNICATION_SHAPE, type Communication, type CommunicationKind } from './communication';
@@ -25,6 +26,15 @@ export interface HistoryLoaders {
   /** Communications by `historyKey`: every owner of one kind and range shares one report call per 90 days. */
   communications: DataLoader<HistoryKey, Communication[]>;
 }
+
+/**
+ * How each report is read newest first, where it can be sorted by time: past MAX_ROWS_A_CALL,
+ * an owner keeps its newest. (An offline message's time cannot be sorted on.)
+ */
+const NEWEST_FIRST: Partial<Record<CommunicationKind, { field: string; order: 'desc' }>> = {
+  CALL: { field: 'start_time', order: 'desc' },
+  CHAT: { field: 'date_time', order: 'desc' },
+};
 
 /** The most owners one report call filters on. */
 const OWNERS_A_CALL = 100;
@@ -70,7 +80,9 @@ interface Group {
 async function fetchHistory(client: CoMagicClient, keys: HistoryKey[], request: LoaderRequest): Promise<Map<HistoryKey, Outcome<Communication[]>>> {
   const groups = new Map<string, Group>();
   for (const key of keys) {
-    const [kind, from, to, owner, id] = key.split('|') as [CommunicationKind, string, string, Group['owner'], string];
+    // An email may hold a `|`: the id is all that follows the fourth.
+    const [kind, from, to, owner, ...rest] = key.split('|') as [CommunicationKind, string, string, Group['owner'], ...string[]];
+    const id = rest.join('|');
     const name = `${kind}|${from}|${to}|${owner}`;
     const group = groups.get(name) ?? { kind, range: { from: Number(from), to: Number(to) }, owner, ids: [] };
     group.ids.push(id);
@@ -133,10 +145,13 @@ async function readOwners(
       date_from: localTimeOf(window.from, client.timeZone),
       date_till: localTimeOf(window.to, client.timeZone),
       filter,
+      ...(NEWEST_FIRST[group.kind] ? { sort: [NEWEST_FIRST[group.kind]!] } : {}),
       limit: REPORT_PAGE_SIZE,
       offset,
     };
-    const { communications, total } = await client.report(group.kind, params, request.call);
+    const { communications, total } = await client.report(group.kind, params, request.call).catch((error: unknown) => {
+      throw refusedOwnRequest(error, 'CoMagic refused the report');
+    });
     if (offset === 0 && total !== undefined && total > MAX_ROWS_A_CALL && owners.length > 1) {
       const half = Math.ceil(owners.length / 2);
       await Promise.all([owners.slice(0, half), owners.slice(half)].map((part) => readOwners(client, group, part, window, request, into)));
@@ -165,7 +180,8 @@ function filterOf(group: Group, owners: string[]): ReportFilter | undefined {
 /**
  * What each report can find a contact by: a call by `contact_phone_number` (a string of
  * digits), a chat by `visitor_phone_number` (a number), an offline message by that or by
- * `visitor_email`. CoMagic compares as written: an email is asked in lower case.
+ * `visitor_email`. CoMagic's `=` compares as written, and a contact's email is kept in lower
+ * case: an email CoMagic holds in capitals is not found this way.
  */
 function contactConditions(kind: CommunicationKind, contact: ContactKey): ReportFilter[] {
   const [type, value] = contact.split(/:(.*)/s) as ['email' | 'phone', string];

@@ -12,6 +12,8 @@ interface ReportField {
   type: 'number' | 'string' | 'boolean' | 'time' | 'array';
   /** Can be filtered on. */
   filter?: boolean;
+  /** Can be sorted on. */
+  sort?: boolean;
   /** Left out of the answer unless `fields` names it. */
   notByDefault?: boolean;
 }
@@ -37,7 +39,7 @@ export const REPORTS: Record<string, ReportMethod> = {
     fields: {
       id: number(F),
       communication_id: number(F),
-      start_time: { type: 'time' },
+      start_time: { type: 'time', sort: true },
       finish_time: { type: 'time' },
       direction: string(F),
       is_lost: { type: 'boolean', ...F },
@@ -59,7 +61,7 @@ export const REPORTS: Record<string, ReportMethod> = {
     fields: {
       id: number(F),
       communication_id: number(F),
-      date_time: { type: 'time' },
+      date_time: { type: 'time', sort: true },
       status: string(F),
       initiator: string(F),
       duration: string(F),
@@ -132,6 +134,16 @@ export function checkReport(report: ReportMethod, params: Record<string, unknown
     const unknown = params.fields.find((field) => typeof field !== 'string' || !(field in report.fields));
     if (unknown !== undefined) return { mnemonic: 'unexpected_parameters', message: `Unexpected method parameter(s): ${String(unknown)}`, field: 'fields' };
   }
+  if (params.sort !== undefined) {
+    const sorts = params.sort as Array<{ field?: unknown; order?: unknown }>;
+    if (!Array.isArray(sorts)) return { mnemonic: 'data_type_error', message: 'Data supplied is of wrong type', field: 'sort' };
+    for (const sort of sorts) {
+      const field = report.fields[String(sort?.field)];
+      if (!field) return { mnemonic: 'unexpected_parameters', message: `Unexpected method parameter(s): ${String(sort?.field)}`, field: 'sort' };
+      if (!field.sort) return { mnemonic: 'sort_prohibited', message: 'Sort by parameter is prohibited', field: String(sort.field) };
+      if (sort.order !== undefined && sort.order !== 'asc' && sort.order !== 'desc') return { mnemonic: 'invalid_parameter_value', message: 'Invalid parameter value', field: 'sort' };
+    }
+  }
   return params.filter === undefined ? undefined : checkFilter(report, params.filter, 1);
 }
 
@@ -168,12 +180,24 @@ export function answerReport(report: ReportMethod, params: Record<string, unknow
       const at = String(row[report.time]);
       return at >= from && at <= till && (params.filter === undefined || holds(params.filter as Record<string, unknown>, row));
     })
-    .sort((a, b) => a.id - b.id);
+    .sort(sortingBy(params.sort as Array<{ field: string; order?: 'asc' | 'desc' }> | undefined));
   const fields = (params.fields as string[] | undefined) ?? Object.keys(report.fields).filter((name) => !report.fields[name]!.notByDefault);
   const offset = (params.offset as number | undefined) ?? 0;
   const limit = (params.limit as number | undefined) ?? 1000;
   const data = matching.slice(offset, offset + limit).map((row) => Object.fromEntries(fields.map((name) => [name, row[name] ?? null])));
   return { data, total: matching.length };
+}
+
+/** The order asked for (ascending by default, as documented), then by id; by id when none is asked. */
+function sortingBy(sorts: Array<{ field: string; order?: 'asc' | 'desc' }> | undefined) {
+  return (a: ReportRow, b: ReportRow): number => {
+    for (const { field, order } of sorts ?? []) {
+      const x = String(a[field] ?? '');
+      const y = String(b[field] ?? '');
+      if (x !== y) return (x < y ? -1 : 1) * (order === 'desc' ? -1 : 1);
+    }
+    return a.id - b.id;
+  };
 }
 
 /** The fields the rows are looked up by, rather than scanned, when a filter is only conditions on them. */

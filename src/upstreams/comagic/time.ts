@@ -70,13 +70,13 @@ function kept(key: string, compute: () => number | 'changes'): number | 'changes
 /** How far the zone's wall clock is ahead of UTC at `ms`, in ms. */
 function offsetAt(ms: number, timeZone: string): number {
   const day = Math.floor(ms / DAY_MS) * DAY_MS;
-  const daily = kept(`${timeZone} ${day}`, () => {
+  const daily = kept(`day ${timeZone} ${day}`, () => {
     const start = intlOffset(day, timeZone);
     return start === intlOffset(day + DAY_MS - QUARTER_HOUR_MS, timeZone) ? start : 'changes';
   });
   if (daily !== 'changes') return daily;
   const quarter = Math.floor(ms / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
-  return kept(`${timeZone} ${quarter}`, () => intlOffset(quarter, timeZone)) as number;
+  return kept(`quarter ${timeZone} ${quarter}`, () => intlOffset(quarter, timeZone)) as number;
 }
 
 /** An instant as the Data API writes it in `timeZone`: `2026-12-07 10:15:00` (whole seconds, rounded down). */

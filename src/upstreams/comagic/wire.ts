@@ -186,6 +186,7 @@ export interface ReportParams {
   date_till: string;
   filter: ReportFilter;
   fields: string[];
+  sort?: Array<{ field: string; order: 'asc' | 'desc' }>;
   limit: number;
   offset: number;
 }

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
+import { refusedOwnRequest } from '../../errors';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { CHAT_SHAPE, type Chat, type MessagePage } from './chat';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
@@ -14,11 +15,15 @@ export interface ChatLoaders {
   messagePages: DataLoader<MessagePageKey, MessagePage | null>;
 }
 
-/** A chat's page of messages: `<chat id>:<offset>:<limit>`. */
-export type MessagePageKey = `${number}:${number}:${number}`;
+/**
+ * A chat's page of messages: `<chat id>:<offset>:<limit>:<the chat's last message time>`. The
+ * last message's time is part of the key: a message written starts new pages, so that the pages
+ * one client reads never mix offsets from before it with offsets from after.
+ */
+export type MessagePageKey = `${number}:${number}:${number}:${string}`;
 
-export function messagePageKey(chatId: number, offset: number, limit: number): MessagePageKey {
-  return `${chatId}:${offset}:${limit}`;
+export function messagePageKey(chatId: number, offset: number, limit: number, lastMessageAt: string | null): MessagePageKey {
+  return `${chatId}:${offset}:${limit}:${lastMessageAt ?? ''}`;
 }
 
 /** The newest chats served of one customer: more is a support team's archive, not a card. */
@@ -56,12 +61,10 @@ export function createChatLoaders(client: HelpCrunchClient, cache: EntityCache, 
       foundTtlSeconds: history,
       fetchMissing: async (missing) => {
         const byCustomer = await searchChatsOf(client, missing, request);
-        // Each chat found is then known by id, for `_entities` and `chat(id:)` alike.
+        // Each chat found is then known by id for the rest of the request (`Chat` references
+        // included); it is not written apart to the cache, where thousands would crowd out the rest.
         const found = [...byCustomer.values()].filter((list): list is Chat[] => Array.isArray(list));
-        for (const chat of new Set(found.flat())) {
-          chats.clear(Number(chat.id)).prime(Number(chat.id), chat);
-          cache.setBehind(chatKey(Number(chat.id)), chat, history());
-        }
+        for (const chat of new Set(found.flat())) chats.clear(Number(chat.id)).prime(Number(chat.id), chat);
         return byCustomer;
       },
     });
@@ -82,7 +85,9 @@ export function createChatLoaders(client: HelpCrunchClient, cache: EntityCache, 
         const settled = await Promise.allSettled(
           missing.map((key) => {
             const [chatId, offset, limit] = key.split(':').map(Number) as [number, number, number];
-            return client.chatMessages(chatId, offset, limit, call);
+            return client.chatMessages(chatId, offset, limit, call).catch((error: unknown) => {
+              throw refusedOwnRequest(error, 'HelpCrunch refused the page of messages');
+            });
           }),
         );
         return new Map(missing.map((key, index): [MessagePageKey, Outcome<MessagePage>] => {
@@ -124,7 +129,9 @@ async function searchChunk(client: HelpCrunchClient, chunk: number[], request: L
   const seen = new Map<string, Chat>();
   for (let offset = 0; ; offset += SEARCH_PAGE_SIZE) {
     const search: ChatSearchRequest = { comparison: 'OR', filter, limit: SEARCH_PAGE_SIZE, offset, sort: 'chats.createdAt', order: 'desc' };
-    const { chats, total } = await client.searchChats(search, request.call);
+    const { chats, total } = await client.searchChats(search, request.call).catch((error: unknown) => {
+      throw refusedOwnRequest(error, 'HelpCrunch refused the chat search');
+    });
     // A chat that starts while the pages are read moves the others down one: it is read once.
     for (const chat of chats) seen.set(chat.id, chat);
     if (offset === 0 && total !== undefined && total > MAX_CHATS_A_CUSTOMER && chunk.length > 1) {

@@ -53,7 +53,8 @@ const MAX_READS_A_PAGE = 3;
  * a message written while a client pages moves the others down one: the next page starts at
  * the offset the cursor's message had, and leaves out what is not older than it.
  */
-export async function messagesPage(chatId: number, args: PageArgs, pages: DataLoader<MessagePageKey, MessagePage | null>): Promise<Connection<Message, number | null>> {
+export async function messagesPage(chat: Pick<Chat, 'id' | 'lastMessageAt'>, args: PageArgs, pages: DataLoader<MessagePageKey, MessagePage | null>): Promise<Connection<Message, number | null>> {
+  const chatId = Number(chat.id);
   const { first, after, hint } = pageRequest(args, MESSAGE_PAGES);
   const older = (message: Message) => after === undefined || compareNewestFirst(MESSAGE_PAGES.positionOf(message), after) > 0;
   const found: Array<{ message: Message; offset: number }> = [];
@@ -61,7 +62,7 @@ export async function messagesPage(chatId: number, args: PageArgs, pages: DataLo
   let total: number | undefined;
   let more = true;
   for (let read = 0; read < MAX_READS_A_PAGE && more && found.length < first; read += 1) {
-    const page = await pages.load(messagePageKey(chatId, offset, first));
+    const page = await pages.load(messagePageKey(chatId, offset, first, chat.lastMessageAt));
     // A chat that does not exist has no messages (`Chat.messages` of a reference to one, say).
     if (page === null) return emptyPage(hint !== undefined);
     total = page.total;
@@ -73,6 +74,9 @@ export async function messagesPage(chatId: number, args: PageArgs, pages: DataLo
   }
   const shown = found.slice(0, first);
   const edges = shown.map(({ message, offset: at }) => ({ cursor: cursorOf(MESSAGE_PAGES.name, MESSAGE_PAGES.positionOf(message), at), node: message }));
+  // Every message read was newer than the cursor's (many were written meanwhile): the page is
+  // empty, and its end is the same position, read on from where these reads stopped.
+  const readOn = edges.length === 0 && more && after !== undefined ? cursorOf(MESSAGE_PAGES.name, after, offset - 1) : null;
   return {
     edges,
     totalCount: total ?? null,
@@ -80,7 +84,7 @@ export async function messagesPage(chatId: number, args: PageArgs, pages: DataLo
       hasNextPage: shown.length < found.length || more,
       hasPreviousPage: after !== undefined,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? readOn,
     },
   };
 }

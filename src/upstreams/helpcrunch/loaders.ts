@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
 import { CONTACT_RULES, type ContactKey } from '../../contacts';
-import { UpstreamError } from '../../errors';
+import { refusedOwnRequest } from '../../errors';
 import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
 import { createChatLoaders, type ChatLoaders } from './chatLoaders';
@@ -168,8 +168,7 @@ async function searchOurs(client: HelpCrunchClient, search: SearchRequest, call:
   try {
     return await client.search(search, call);
   } catch (error) {
-    if (!(error instanceof UpstreamError) || error.code !== 'BAD_USER_INPUT') throw error;
-    throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `HelpCrunch refused the contact search: ${error.message}`, error.upstream, { cause: error });
+    throw refusedOwnRequest(error, 'HelpCrunch refused the contact search');
   }
 }
 

@@ -29,7 +29,11 @@ export const Query: QueryResolvers<HelpCrunchContext> = {
     return parsed.map((id) => notFoundBriefly(context.customers.load(id), context, info)) as unknown as Domain.Customer[];
   },
 
-  chat: (_, { id }, context, info) => notFoundBriefly(context.chats.load(parseId(id, 'id')), context, info),
+  chat: async (_, { id }, context, info) => {
+    const chat = await notFoundBriefly(context.chats.load(parseId(id, 'id')), context, info);
+    if (chat) historyBriefly(context, info);
+    return chat;
+  },
 
   searchCustomers: async (_, args, context) => {
     // Every mistake in the arguments is refused here, before the call.
@@ -64,11 +68,16 @@ export const Customer: CustomerResolvers<HelpCrunchContext> = {
 
 // The other fields are the domain object's own (chat.ts).
 export const Chat: ChatResolvers<HelpCrunchContext> = {
-  __resolveReference: referenceById('Chat', (context) => context.chats),
+  __resolveReference: async (reference, context, info) => {
+    const chat = await referenceById('Chat', (c: HelpCrunchContext) => c.chats)(reference, context);
+    // A chat is a contact's history: an answer holding one is cached only briefly.
+    historyBriefly(context, info);
+    return chat;
+  },
   // The customer is often in this request already (the chats were asked of it): then it costs no call.
   customer: (chat, _, context) => (chat.customerId === null ? null : context.customers.load(chat.customerId)),
   messages: async (chat, args, context, info) => {
-    const page = await messagesPage(Number(chat.id), args, context.messagePages);
+    const page = await messagesPage(chat, args, context.messagePages);
     historyBriefly(context, info);
     return page;
   },

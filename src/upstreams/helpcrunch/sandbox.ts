@@ -104,22 +104,14 @@ const CHAT_SORTS = ['createdAt', 'lastCustomerMessageAt', 'lastMessageAt', 'clos
 
 /** `POST /chats/search`: the customer search's body over chats, answered with `{data, meta: {total}}`. */
 function searchChats(body: unknown, dataset: HelpCrunchDataset): FakeReply {
-  const request = body as { comparison?: unknown; filter?: unknown; limit?: unknown; offset?: unknown; sort?: unknown; order?: unknown } | undefined;
-  if (typeof request !== 'object' || request === null) return invalid('body', 'Request body must be a JSON object');
-  const comparison = request.comparison ?? 'AND';
-  if (comparison !== 'OR' && comparison !== 'AND') return invalid('comparison', 'comparison must be OR or AND');
-  if (!Array.isArray(request.filter)) return invalid('filter', 'filter must be an array');
-  const limit = request.limit ?? 100;
-  const offset = request.offset ?? 0;
-  if (typeof limit !== 'number' || limit < 1 || limit > 100) return invalid('limit', 'limit must be from 1 to 100');
-  if (typeof offset !== 'number' || offset < 0) return invalid('offset', 'offset must not be negative');
+  const request = searchBody(body);
+  if (!('filter' in request)) return request;
+  const { comparison, limit, offset, order } = request;
   const sort = String(request.sort ?? 'chats.createdAt').replace(/^chats\./, '');
   if (!CHAT_SORTS.includes(sort)) return invalid('sort', `sort must be one of chats.${CHAT_SORTS.join(', chats.')}`);
-  const order = typeof request.order === 'string' ? request.order.toLowerCase() : (request.order ?? 'desc');
-  if (order !== 'asc' && order !== 'desc') return invalid('order', 'order must be asc or desc');
 
   const tests: Array<{ field: (typeof CHAT_FIELDS)[string]; test: (value: Value) => boolean }> = [];
-  for (const [index, entry] of (request.filter as Array<Record<string, unknown>>).entries()) {
+  for (const [index, entry] of request.filter.entries()) {
     const field = CHAT_FIELDS[String(entry?.field)];
     if (!field) return invalid(`filter[${index}].field`, `Unknown field ${String(entry?.field)}`);
     const operator = entry.operator as Operator;
@@ -128,7 +120,7 @@ function searchChats(body: unknown, dataset: HelpCrunchDataset): FakeReply {
     tests.push({ field, test: comparing(operator, entry.value as string | number) });
   }
   // Chats by customer, the search this graph sends, by lookup: a sandbox with many chats stays fast.
-  const byCustomer = tests.length > 0 && (request.filter as Array<Record<string, unknown>>).every((f) => f.field === 'chats.customer' && f.operator === '=');
+  const byCustomer = tests.length > 0 && request.filter.every((f) => f.field === 'chats.customer' && f.operator === '=');
   const wanted = byCustomer ? new Set((request.filter as Array<{ value: number }>).map((f) => f.value)) : undefined;
   const sign = order === 'asc' ? 1 : -1;
   const matches = [...dataset.chats.values()]
@@ -174,7 +166,18 @@ const FIELDS: Record<string, Field> = {
   lastSeen: { type: 'number', read: (c) => (c.lastSeen === null ? null : Number(c.lastSeen)) },
 };
 
-function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
+/** What both searches' bodies hold, checked as HelpCrunch checks them; `sort` is each search's own. */
+interface SearchBody {
+  comparison: 'OR' | 'AND';
+  filter: Array<Record<string, unknown>>;
+  limit: number;
+  offset: number;
+  sort: unknown;
+  order: 'asc' | 'desc';
+}
+
+/** A search's body, or the 400 HelpCrunch answers a body it cannot read with. */
+function searchBody(body: unknown): SearchBody | FakeReply {
   const request = body as { comparison?: unknown; filter?: unknown; limit?: unknown; offset?: unknown; sort?: unknown; order?: unknown } | undefined;
   if (typeof request !== 'object' || request === null) return invalid('body', 'Request body must be a JSON object');
   const comparison = request.comparison ?? 'AND';
@@ -184,18 +187,25 @@ function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
   const offset = request.offset ?? 0;
   if (typeof limit !== 'number' || limit < 1 || limit > 100) return invalid('limit', 'limit must be from 1 to 100');
   if (typeof offset !== 'number' || offset < 0) return invalid('offset', 'offset must not be negative');
-  const sort = request.sort ?? 'customers.lastSeen';
-  if (sort !== 'customers.lastSeen' && sort !== 'customers.firstSeen') return invalid('sort', 'sort must be customers.lastSeen or customers.firstSeen');
   const order = typeof request.order === 'string' ? request.order.toLowerCase() : (request.order ?? 'desc');
   if (order !== 'asc' && order !== 'desc') return invalid('order', 'order must be asc or desc');
+  return { comparison, filter: request.filter as Array<Record<string, unknown>>, limit, offset, sort: request.sort, order };
+}
+
+function search(body: unknown, dataset: HelpCrunchDataset): FakeReply {
+  const request = searchBody(body);
+  if (!('filter' in request)) return request;
+  const { comparison, limit, offset, order } = request;
+  const sort = request.sort ?? 'customers.lastSeen';
+  if (sort !== 'customers.lastSeen' && sort !== 'customers.firstSeen') return invalid('sort', 'sort must be customers.lastSeen or customers.firstSeen');
   const byOrder = sorting(sort === 'customers.lastSeen' ? 'lastSeen' : 'firstSeen', order);
 
-  const byId = idLookup(request.comparison, request.filter as Array<Record<string, unknown>>, dataset);
+  const byId = idLookup(request.comparison, request.filter, dataset);
   if (byId) return { body: { data: byId.sort(byOrder).slice(offset, offset + limit), total: byId.length } };
 
   // Each field's filters together, so that a customer's value of a field is read once, however many name it.
   const tests = new Map<Field, Array<(value: Value) => boolean>>();
-  for (const entry of request.filter as Array<Record<string, unknown>>) {
+  for (const entry of request.filter) {
     const field = FIELDS[String(entry?.field)] ?? FIELDS[String(entry?.field).replace(/^customers\./, '')];
     if (!field) return invalid(String(entry?.field), `Unknown field ${String(entry?.field)}`);
     const operator = entry.operator as Operator;
