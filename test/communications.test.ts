@@ -180,6 +180,23 @@ test("CoMagic's limit_exceeded on a report fails the communications alone, as RA
   });
 });
 
+test('while CoMagic is down, communications past their TTL are served stale, marked so', async () => {
+  await withTestServer(upstreams, { CACHE_TTL_SECONDS: '1', CACHE_NOT_FOUND_TTL_SECONDS: '1', UPSTREAM_BREAKER_FAILURES: '1000' }, async (own) => {
+    const query = `{ person(id: "${PERSON}") { communications(kinds: [CALL]) { totalCount edges { node { id } } } } }`;
+    const fresh = await own.query(query);
+    expect(fresh.body.data?.person.communications.totalCount).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    upstreams.comagic.fake.intercept = (call) => ((call.body as { method: string }).method === 'get.calls_report' ? { status: 503, body: 'Service Unavailable' } : undefined);
+    const stale = await own.query(query);
+    expect(stale.body.errors).toBeUndefined();
+    expect(stale.body.data).toEqual(fresh.body.data);
+    expect((stale.body as { extensions?: { staleData?: unknown[] } }).extensions?.staleData).toEqual([
+      expect.objectContaining({ path: ['person', 'communications', 'edges', 0, 'node'], service: 'comagic', reason: 'UPSTREAM_UNAVAILABLE' }),
+    ]);
+    expect(stale.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
 test("two accounts' communications of one person id never mix", async () => {
   const query = `{ person(id: "${PERSON}") { communications { totalCount edges { node { __typename } } } } }`;
   const a = await server.query(query);
