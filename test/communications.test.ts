@@ -1,6 +1,6 @@
 import { createCoMagicDataset, type CoMagicDataset } from '../src/upstreams/comagic/sandboxData';
-import { localTimeOf } from '../src/upstreams/comagic/time';
-import { COMAGIC_TOKEN, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { instantOf, localTimeOf } from '../src/upstreams/comagic/time';
+import { COMAGIC_TOKEN, comagicCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
 import { addPerson, reportCalls, reportRow } from './support/history';
 
 /** A visitor with a phone of its own. */
@@ -14,6 +14,8 @@ const VISITOR_B = 6_600_000_002;
 /** Twenty persons of one visitor each, with a call and a chat each. */
 const TWENTY_FROM = 6_500_000_100;
 const TENANT_B_TOKEN = 'cm-tenant-b-history-2f9e';
+/** A tenant whose account keeps Almaty's time: its rows are written in it. */
+const ALMATY_TOKEN = 'cm-tenant-almaty-5b7a';
 
 function dataset(now: number): CoMagicDataset {
   const data = createCoMagicDataset(100, 20, now);
@@ -44,7 +46,10 @@ beforeAll(async () => {
   const b = createCoMagicDataset(0, 0, now);
   addPerson(b, PERSON, [visitor(VISITOR_A)]);
   b.calls.push(reportRow(now - 5 * DAY, VISITOR_A, PERSON, 'start_time', { direction: 'out', employees: [] }));
-  upstreams = await startUpstreams({ comagicAccounts: { [COMAGIC_TOKEN]: dataset(now), [TENANT_B_TOKEN]: b } });
+  const almaty: CoMagicDataset = { ...createCoMagicDataset(0, 0, now), timeZone: 'Asia/Almaty' };
+  addPerson(almaty, PERSON, [visitor(VISITOR_A)]);
+  almaty.calls.push({ ...reportRow(now - DAY, VISITOR_A, PERSON, 'start_time', { direction: 'in', employees: [] }), start_time: localTimeOf(now - DAY, 'Asia/Almaty') });
+  upstreams = await startUpstreams({ comagicAccounts: { [COMAGIC_TOKEN]: dataset(now), [TENANT_B_TOKEN]: b, [ALMATY_TOKEN]: almaty } });
   server = await startTestServer(upstreams, { ALLOW_CREDENTIAL_HEADERS: 'true' });
 });
 beforeEach(() => upstreams.reset());
@@ -194,6 +199,40 @@ test('while CoMagic is down, communications past their TTL are served stale, mar
       expect.objectContaining({ path: ['person', 'communications', 'edges', 0, 'node'], service: 'comagic', reason: 'UPSTREAM_UNAVAILABLE' }),
     ]);
     expect(stale.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+test("each account's times are read in its own time zone, which get.account tells once", async () => {
+  const query = `{ person(id: "${PERSON}") { communications(kinds: [CALL]) { edges { node { at } } } } }`;
+  const headers = { 'x-comagic-access-token': ALMATY_TOKEN };
+  const first = await server.query(query, undefined, headers);
+  expect(first.body.data?.person.communications.edges).toEqual([{ node: { at: new Date(Math.floor((now - DAY) / 1000) * 1000).toISOString() } }]);
+  await server.query(`{ person(id: "${PERSON}") { communications(kinds: [CHAT]) { totalCount } } }`, undefined, headers);
+  const asked = upstreams.comagic.fake.calls.filter((call) => (call.body as { method: string; params: { access_token: string } }).method === 'get.account');
+  expect(asked.map((call) => (call.body as { params: { access_token: string } }).params.access_token)).toEqual([ALMATY_TOKEN]);
+});
+
+test("an account that may not call get.account is read in Moscow's time, and the log says so", async () => {
+  await withTestServer(upstreams, { ALLOW_CREDENTIAL_HEADERS: 'true' }, async (own) => {
+    upstreams.comagic.fake.intercept = (call) => {
+      const { id, method } = call.body as { id: number; method: string };
+      return method === 'get.account' ? { body: { jsonrpc: '2.0', id, error: { code: -32003, message: 'Permission denied', data: { mnemonic: 'forbidden' } } } } : undefined;
+    };
+    const { body } = await own.query(`{ person(id: "${PERSON}") { communications(kinds: [CALL]) { edges { node { at } } } } }`, undefined, { 'x-comagic-access-token': ALMATY_TOKEN });
+    expect(body.errors).toBeUndefined();
+    // The row was written in Almaty's time, and is read as Moscow's: hours late.
+    const readAsMoscow = instantOf(localTimeOf(now - DAY, 'Asia/Almaty'), 'Europe/Moscow')!;
+    expect(readAsMoscow).toBeGreaterThan(now - DAY);
+    expect(body.data?.person.communications.edges).toEqual([{ node: { at: new Date(readAsMoscow).toISOString() } }]);
+    expect(own.logs.some((line) => line.includes("get.account failed") && line.includes('COMAGIC_TIMEZONE'))).toBe(true);
+  });
+});
+
+test('a configured COMAGIC_TIMEZONE is the configured account\'s: it asks no get.account', async () => {
+  await withTestServer(upstreams, { COMAGIC_TIMEZONE: 'Europe/Moscow' }, async (own) => {
+    const { body } = await own.query(HISTORY, { id: String(PERSON), kinds: ['CALL'] });
+    expect(body.data?.person.communications.totalCount).toBe(1);
+    expect(comagicCalls(upstreams)).not.toContain('get.account');
   });
 });
 

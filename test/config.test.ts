@@ -54,7 +54,7 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     },
     upstreams: {
       helpcrunch: { apiUrl: 'https://api.helpcrunch.com/v1', apiKey: undefined, rateLimitPerMinute: 120, concurrency: undefined },
-      comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined, timeZone: 'Europe/Moscow', reportsKeptDays: 366 },
+      comagic: { apiUrl: 'https://dataapi.comagic.ru/v2.0', accessToken: undefined, userId: undefined, concurrency: undefined, timeZone: undefined, reportsKeptDays: 366 },
     },
   });
 });

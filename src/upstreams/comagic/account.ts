@@ -36,7 +36,9 @@ export function comagicAccounts(settings: CoMagicConfig, config: Config, { conne
       userId: accessToken === settings.accessToken ? settings.userId : undefined,
       connection,
       budget,
-      timeZone: settings.timeZone,
+      // The configured zone is the configured account's; a tenant's account tells its own.
+      timeZone: accessToken === settings.accessToken ? settings.timeZone : undefined,
+      warn: (message) => logger.warn({ service: 'comagic', account: fingerprint }, message),
       reportsKeptDays: settings.reportsKeptDays,
       policy: new CallPolicy({ ...config.upstream, service: 'comagic', account: fingerprint, concurrency, throttle: budget, logger, metrics, tracer }),
     });

@@ -6,7 +6,9 @@ import type { PointsBudget } from './budget';
 import { comagicError } from './errors';
 import { personVisitorsSchema, visitorsSchema, type Visitor } from './person';
 import { callOf, offlineMessageOf, visitorChatOf, type Communication, type CommunicationKind } from './communication';
+import { isTimeZone } from './time';
 import {
+  accountResultSchema,
   CALL_FIELDS,
   CHAT_FIELDS,
   limitsIn,
@@ -28,11 +30,16 @@ export interface CoMagicClientOptions {
   policy: CallPolicy;
   /** Learns the points left from every answer. */
   budget: PointsBudget;
-  /** The account's time zone: the reports' times are in it. */
-  timeZone: string;
+  /** The account's time zone, when configured: the reports' times are in it. Undefined: `get.account` tells it. */
+  timeZone: string | undefined;
+  /** Says what an operator should know of this account (a time zone it could not learn). */
+  warn?: (message: string) => void;
   /** How far back the reports reach, in days. */
   reportsKeptDays: number;
 }
+
+/** The zone an account's times are read in when neither the configuration nor the account tells: CoMagic's home zone. */
+export const FALLBACK_TIME_ZONE = 'Europe/Moscow';
 
 /** One page of a report, as communications, and how many rows match in all when CoMagic says. */
 export interface ReportPage {
@@ -55,8 +62,10 @@ const REPORTS = {
 /** A typed client for the CoMagic / UIS Data API v2.0 methods this graph uses, for one account. */
 export class CoMagicClient {
   private nextRequestId = 1;
-  /** Each report's result schema, made once: a schema is costly to build, and a report's is the same every call. */
-  private readonly reportSchemas = new Map<CommunicationKind, z.ZodType<ReportPage, unknown>>();
+  /** Each report's result schema for a time zone, made once: a schema is costly to build, and a report's is the same every call. */
+  private readonly reportSchemas = new Map<string, z.ZodType<ReportPage, unknown>>();
+  /** The account's time zone, once `get.account` has told it (or is telling it). */
+  private accountZone: Promise<string> | undefined;
 
   constructor(private readonly options: CoMagicClientOptions) {}
 
@@ -82,8 +91,31 @@ export class CoMagicClient {
     return this.call(call, 'get.visitors', { ids: [...ids] }, visitorsSchema);
   }
 
-  get timeZone(): string {
-    return this.options.timeZone;
+  /**
+   * The account's time zone: as configured, or else as `get.account` tells it, asked once. An
+   * account that cannot say (an agent's token may not call `get.account`) is read in
+   * FALLBACK_TIME_ZONE, with a warning; a failure of CoMagic itself is the caller's, and the
+   * next call asks again.
+   */
+  async timeZone(call: CallOptions): Promise<string> {
+    if (this.options.timeZone) return this.options.timeZone;
+    this.accountZone ??= this.call(call, 'get.account', {}, accountResultSchema).then(
+      (result) => {
+        const zone = result.data.map((account) => account.timezone).find((name): name is string => typeof name === 'string' && isTimeZone(name));
+        if (zone) return zone;
+        this.options.warn?.(`CoMagic's get.account named no time zone Node knows: reading this account's times in ${FALLBACK_TIME_ZONE} (set COMAGIC_TIMEZONE)`);
+        return FALLBACK_TIME_ZONE;
+      },
+      (error: unknown) => {
+        if (error instanceof UpstreamError && (error.isTransient || error.code === 'RATE_LIMITED' || error.heldBack)) {
+          this.accountZone = undefined;
+          throw error;
+        }
+        this.options.warn?.(`CoMagic's get.account failed (${error instanceof Error ? error.message : String(error)}): reading this account's times in ${FALLBACK_TIME_ZONE} (set COMAGIC_TIMEZONE)`);
+        return FALLBACK_TIME_ZONE;
+      },
+    );
+    return this.accountZone;
   }
 
   get reportsKeptDays(): number {
@@ -96,15 +128,15 @@ export class CoMagicClient {
    */
   async report(kind: CommunicationKind, params: Omit<ReportParams, 'fields'>, call: CallOptions): Promise<ReportPage> {
     const report = REPORTS[kind];
-    let schema = this.reportSchemas.get(kind);
+    const timeZone = await this.timeZone(call);
+    let schema = this.reportSchemas.get(`${kind} ${timeZone}`);
     if (!schema) {
-      const timeZone = this.options.timeZone;
       const rowOf = report.of as (row: unknown, timeZone: string) => Communication;
       schema = (report.schema as z.ZodType<{ data: unknown[]; metadata?: { total_items?: number | null } | null }, unknown>).transform((result) => ({
         communications: result.data.map((row) => rowOf(row, timeZone)),
         total: result.metadata?.total_items ?? undefined,
       }));
-      this.reportSchemas.set(kind, schema);
+      this.reportSchemas.set(`${kind} ${timeZone}`, schema);
     }
     return this.call(call, report.method, { ...params, fields: [...report.fields] }, schema);
   }

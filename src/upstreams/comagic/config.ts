@@ -22,8 +22,11 @@ export const comagicEnv = {
   COMAGIC_TIMEZONE: z
     .string()
     .trim()
-    .default('Europe/Moscow')
-    .refine(isTimeZone, { message: 'must be an IANA time zone name, such as Europe/Moscow or Asia/Almaty (get.account names the account\'s)' }),
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine((value) => value === undefined || isTimeZone(value), {
+      message: "must be an IANA time zone name, such as Europe/Moscow or Asia/Almaty (get.account names the account's), or empty",
+    }),
   COMAGIC_REPORTS_KEPT_DAYS: integer(1, 3_660, 366),
 };
 
@@ -36,8 +39,11 @@ export interface CoMagicConfig {
    * Undefined: no cap but the points budget and `MAX_CONCURRENCY` (see `comagicConcurrency` in account.ts).
    */
   concurrency: number | undefined;
-  /** The account's time zone, which the Data API's times (`YYYY-MM-DD hh:mm:ss`, no zone) are in. */
-  timeZone: string;
+  /**
+   * The configured account's time zone, which the Data API's times (`YYYY-MM-DD hh:mm:ss`, no
+   * zone) are in. Undefined: every account's own, as `get.account` tells it.
+   */
+  timeZone: string | undefined;
   /** How far back the reports reach: an older `from` is refused before any call. */
   reportsKeptDays: number;
 }

@@ -23,19 +23,16 @@ export const DEFAULT_REPORTS_KEPT_DAYS = 366;
 /**
  * The range asked for, in whole seconds, as the reports' times are: `to` by default now,
  * rounded up to the minute (so that the requests of one minute share their cache entries), and
- * `from` by default 90 days before `to` on the account's clock (one report call of each kind),
- * or as far back as the reports reach, when that is nearer. A `to` later than that minute reads
- * up to it: nothing has happened later, and a range far into the future would be many calls of nothing.
+ * `from` by default 90 days before `to` (one report call of each kind, or two where the
+ * account's clock changes within them), or as far back as the reports reach, when that is
+ * nearer. A `to` later than that minute reads up to it: nothing has happened later, and a range
+ * far into the future would be many calls of nothing.
  */
-export function reportRange(
-  args: { from?: Date | string | null; to?: Date | string | null },
-  { keptDays, timeZone }: { keptDays: number; timeZone: string },
-  now = Date.now(),
-): TimeRange {
+export function reportRange(args: { from?: Date | string | null; to?: Date | string | null }, { keptDays }: { keptDays: number }, now = Date.now()): TimeRange {
   const thisMinute = Math.ceil(now / 60_000) * 60_000;
   const to = args.to == null ? thisMinute : Math.min(thisMinute, Math.ceil(new Date(args.to).getTime() / 1000) * 1000);
   const oldest = now - keptDays * DAY_MS;
-  const from = args.from == null ? Math.max(windowStart(to, timeZone), Math.ceil(oldest / 1000) * 1000) : Math.floor(new Date(args.from).getTime() / 1000) * 1000;
+  const from = args.from == null ? Math.max(to - REPORT_WINDOW_DAYS * DAY_MS, Math.ceil(oldest / 1000) * 1000) : Math.floor(new Date(args.from).getTime() / 1000) * 1000;
   if (args.from != null && args.to != null && new Date(args.from).getTime() >= new Date(args.to).getTime()) {
     throw badInput(`from must be before to (from ${new Date(args.from).toISOString()}, to ${new Date(args.to).toISOString()})`);
   }

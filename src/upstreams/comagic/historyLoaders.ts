@@ -105,11 +105,12 @@ async function fetchHistory(client: CoMagicClient, keys: HistoryKey[], request: 
 
 /** One group's communications by owner id: its owners in calls of 100, each over every 90-day window. */
 async function groupHistory(client: CoMagicClient, group: Group, request: LoaderRequest): Promise<Map<string, Communication[]>> {
+  const timeZone = await client.timeZone(request.call);
   const byOwner = new Map<string, Map<string, Communication>>(group.ids.map((id) => [id, new Map()]));
   const calls: Array<Promise<void>> = [];
   for (let start = 0; start < group.ids.length; start += OWNERS_A_CALL) {
     const owners = group.ids.slice(start, start + OWNERS_A_CALL);
-    for (const window of windowsOf(group.range, client.timeZone)) calls.push(readOwners(client, group, owners, window, request, byOwner));
+    for (const window of windowsOf(group.range, timeZone)) calls.push(readOwners(client, group, owners, window, timeZone, request, byOwner));
   }
   await Promise.all(calls);
   const { from, to } = group.range;
@@ -133,6 +134,7 @@ async function readOwners(
   group: Group,
   owners: string[],
   window: TimeRange,
+  timeZone: string,
   request: LoaderRequest,
   into: Map<string, Map<string, Communication>>,
 ): Promise<void> {
@@ -142,8 +144,8 @@ async function readOwners(
   const rows: Communication[] = [];
   for (let offset = 0; offset < MAX_ROWS_A_CALL; offset += REPORT_PAGE_SIZE) {
     const params = {
-      date_from: localTimeOf(window.from, client.timeZone),
-      date_till: localTimeOf(window.to, client.timeZone),
+      date_from: localTimeOf(window.from, timeZone),
+      date_till: localTimeOf(window.to, timeZone),
       filter,
       ...(NEWEST_FIRST[group.kind] ? { sort: [NEWEST_FIRST[group.kind]!] } : {}),
       limit: REPORT_PAGE_SIZE,
@@ -154,7 +156,7 @@ async function readOwners(
     });
     if (offset === 0 && total !== undefined && total > MAX_ROWS_A_CALL && owners.length > 1) {
       const half = Math.ceil(owners.length / 2);
-      await Promise.all([owners.slice(0, half), owners.slice(half)].map((part) => readOwners(client, group, part, window, request, into)));
+      await Promise.all([owners.slice(0, half), owners.slice(half)].map((part) => readOwners(client, group, part, window, timeZone, request, into)));
       return;
     }
     rows.push(...communications);

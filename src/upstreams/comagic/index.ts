@@ -30,14 +30,14 @@ export const comagic: Upstream<'comagic', typeof comagicEnv, CoMagicConfig, CoMa
   loaders: ({ client, scope }, cache, request) => ({
     ...createPersonLoaders(client, cache, scope, request),
     ...createHistoryLoaders(client, cache, scope, request),
-    reportRange: (args) => reportRange(args, { keptDays: client.reportsKeptDays, timeZone: client.timeZone }),
+    reportRange: (args) => reportRange(args, { keptDays: client.reportsKeptDays }),
   }),
   refusing: (error) => ({
     persons: refusingLoader(error),
     visitors: refusingLoader(error),
     communications: refusingLoader(error),
     // With no account, the range still bounds the other upstream's part of a timeline.
-    reportRange: (args) => reportRange(args, { keptDays: DEFAULT_REPORTS_KEPT_DAYS, timeZone: 'UTC' }),
+    reportRange: (args) => reportRange(args, { keptDays: DEFAULT_REPORTS_KEPT_DAYS }),
   }),
   resolvers,
 };

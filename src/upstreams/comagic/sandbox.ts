@@ -1,4 +1,5 @@
 import { answerReport, checkReport, REPORTS } from './sandboxReportMethods';
+import { SANDBOX_TIME_ZONE } from './sandboxReports';
 import type { CoMagicDataset } from './sandboxData';
 import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
 
@@ -37,6 +38,7 @@ const METHOD_PARAMS: Record<string, string[]> = {
   'get.person_visitors': ['person_id'],
   'getobj.person_for_visitor': ['visitor_id'],
   'get.visitors': ['ids'],
+  'get.account': [],
 };
 
 export async function startCoMagicSandbox(options: CoMagicSandboxOptions): Promise<CoMagicSandbox> {
@@ -137,6 +139,9 @@ function answer(method: string, params: Record<string, unknown>, dataset: CoMagi
   switch (method) {
     case 'get.person_visitors':
       return dataset.persons.get(params.person_id as number) ?? [];
+    case 'get.account':
+      // The one account of this token, in the zone its reports' times are written in.
+      return [{ app_id: 1, name: 'Sandbox', timezone: dataset.timeZone ?? SANDBOX_TIME_ZONE }];
     case 'getobj.person_for_visitor': {
       const visitor = dataset.visitors.get(params.visitor_id as number);
       return visitor ? { person_id: visitor.person_id } : null;

@@ -25,6 +25,8 @@ export interface RawVisitor {
 }
 
 export interface CoMagicDataset extends Reports {
+  /** What `get.account` names as the account's time zone (default SANDBOX_TIME_ZONE): a test's rows are written in it. */
+  timeZone?: string;
   /** person_id → its visitors. */
   persons: Map<number, RawPersonVisitor[]>;
   /** Every visitor by id, with or without a person. */

@@ -92,6 +92,11 @@ export const rpcResponseSchema = z.union([
   z.object({ jsonrpc: z.literal('2.0'), id: z.unknown(), error: rpcErrorSchema }),
 ]);
 
+/** `get.account`'s result: the account, with its time zone (an IANA name). */
+export const accountResultSchema = z.object({
+  data: z.array(z.object({ timezone: z.string().nullish() }).passthrough()),
+});
+
 /** A number the reports type as a number, seen as a string too (a chat's `duration` is typed string). */
 const count = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]).nullish();
 /** A phone number: `contact_phone_number` is a string, `visitor_phone_number` a number. */
