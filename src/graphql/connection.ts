@@ -97,6 +97,11 @@ export function cursorOf(name: string, [at, key]: Position, hint?: number): stri
   return Buffer.from(JSON.stringify(hint === undefined ? [name, at, key] : [name, at, key, hint])).toString('base64url');
 }
 
+/** An upstream id as a position's key, ordered as numbers are: a longer id is the larger. */
+export function idKey(id: string): string {
+  return id.padStart(20, '0');
+}
+
 /** An ISO-8601 time as a position's time: 0 when there is none. */
 export function timeOf(iso: string | null): number {
   const time = iso === null ? NaN : Date.parse(iso);

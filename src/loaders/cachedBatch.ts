@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import type DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
 import { staleMayStandInFor, type StaleEntities } from '../cache/staleData';
 import type { UpstreamService } from '../errors';
@@ -91,11 +92,19 @@ async function batch<V, K extends number | string>(options: CachedBatchOptions<V
   });
 }
 
+/**
+ * `cachedBatch` for loaders whose value is a list (a contact's customers, a customer's chats):
+ * a list served stale marks its items so, as they are what the response shows, and an id with
+ * no list (none stored as null) answers an empty one.
+ */
+export async function cachedListBatch<V, K extends number | string = number>(options: CachedBatchOptions<V[], K>): Promise<Array<V[] | Error>> {
+  const lists = await cachedBatch<V[], K>(options);
+  for (const list of lists) if (Array.isArray(list)) for (const item of list) options.request.stale.carryOver(list, item);
+  return lists.map((list) => list ?? []);
+}
+
 /** Runs `fetch` for each id concurrently and collects each id's outcome, errors included. */
-export async function fetchEach<V>(
-  ids: readonly number[],
-  fetch: (id: number) => Promise<V | null>,
-): Promise<Map<number, Outcome<V>>> {
+export async function fetchEach<V, K = number>(ids: readonly K[], fetch: (id: K) => Promise<V | null>): Promise<Map<K, Outcome<V>>> {
   const settled = await Promise.allSettled(ids.map(fetch));
   return new Map(
     ids.map((id, index) => {
@@ -107,4 +116,25 @@ export async function fetchEach<V>(
 
 export function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/** `items` in runs of at most `size`: what one upstream call takes. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/** Runs `run` on each half of `items` at once: a batch matching more than one call reads is read again in halves. */
+export async function inHalves<T>(items: readonly T[], run: (part: T[]) => Promise<void>): Promise<void> {
+  const half = Math.ceil(items.length / 2);
+  await Promise.all([items.slice(0, half), items.slice(half)].map(run));
+}
+
+/** Every value of `keys`, in order, or the first error one of them failed with: for a field that needs them all. */
+export async function loadAll<K, V>(loader: DataLoader<K, V>, keys: readonly K[]): Promise<V[]> {
+  const values = await loader.loadMany(keys);
+  const failed = values.find((value) => value instanceof Error);
+  if (failed) throw failed;
+  return values as V[];
 }

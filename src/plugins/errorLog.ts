@@ -1,4 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
+import type { Logger } from '../logger';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Context } from '../context';
 import { UpstreamError } from '../errors';
@@ -15,22 +17,24 @@ export function errorLogPlugin(): ApolloServerPlugin<Context> {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, operationName, contextValue }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            const origin = errorOrigin(errorCode(error));
-            // What an upstream answered is worth a line whoever's mistake it was; a call held
-            // back here for want of a credential is the client's alone.
-            if (original instanceof UpstreamError && (origin === 'upstream' || !original.heldBack)) {
-              contextValue.log.warn(
-                { operationName, code: original.code, upstream: original.upstream, path: error.path },
-                original.message,
-              );
-            } else if (origin === 'server') {
-              contextValue.log.error({ operationName, err: original, path: error.path }, 'resolver failed');
-            }
-          }
+          for (const error of errors) logError(contextValue.log, operationName, error);
         },
       };
     },
   };
+}
+
+/**
+ * One error of an operation, on the request's logger: what an upstream answered as a warning
+ * (whoever's mistake it was; a call held back here for want of a credential is the client's
+ * alone), this server's own faults with their stack, the client's other mistakes not at all.
+ */
+export function logError(log: Logger, operationName: string | null | undefined, error: GraphQLError): void {
+  const original = unwrapResolverError(error);
+  const origin = errorOrigin(errorCode(error));
+  if (original instanceof UpstreamError && (origin === 'upstream' || !original.heldBack)) {
+    log.warn({ operationName, code: original.code, upstream: original.upstream, path: error.path }, original.message);
+  } else if (origin === 'server') {
+    log.error({ operationName, err: original, path: error.path }, 'resolver failed');
+  }
 }

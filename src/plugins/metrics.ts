@@ -30,11 +30,12 @@ export function graphqlMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Conte
         },
         async willSendResponse(requestContext) {
           const { response } = requestContext;
+          const operation = metrics.operationLabel(operationNameOf(requestContext));
           // A field answered in part carries its missing part's error, which no execution error announced.
-          for (const { error } of requestContext.contextValue.partial.failures) countError(metrics.operationLabel(operationNameOf(requestContext)), errorCode(error));
+          for (const { error } of requestContext.contextValue.partial.failures) countError(operation, errorCode(error));
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           const outcome = outcomeOf(errors.map((error) => String(error.extensions?.code)));
-          metrics.graphqlRequests.inc({ operation: metrics.operationLabel(operationNameOf(requestContext)), outcome });
+          metrics.graphqlRequests.inc({ operation, outcome });
         },
       };
     },

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, responsePathAsArray } from 'graphql';
 import type { Context } from '../context';
-import { UpstreamError } from '../errors';
-import { errorCode, errorOrigin, formatError } from '../graphqlErrors';
+import { formatError } from '../graphqlErrors';
+import { logError } from './errorLog';
 
 /**
  * Puts the errors of fields answered in part (see graphql/partialFailures.ts) in the
@@ -28,11 +28,7 @@ export function partialFailuresPlugin(): ApolloServerPlugin<Context> {
           const result = response.body.singleResult;
           const formatted = failures.map(({ path, nodes, error }) => {
             const located = new GraphQLError(error.message, { nodes, path: responsePathAsArray(path), originalError: error });
-            // As errorLog.ts logs whole failures: what an upstream answered as a warning, this server's own faults with their stack.
-            const origin = errorOrigin(errorCode(located));
-            if (error instanceof UpstreamError && (origin === 'upstream' || !error.heldBack)) {
-              contextValue.log.warn({ operationName, code: error.code, upstream: error.upstream, path: located.path }, error.message);
-            } else if (origin === 'server') contextValue.log.error({ operationName, err: error, path: located.path }, 'resolver failed in part');
+            logError(contextValue.log, operationName, located);
             return formatError(located.toJSON(), located);
           });
           result.errors = [...(result.errors ?? []), ...formatted];

@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { ContactKey } from '../../contacts';
+import { loadAll } from '../../loaders/cachedBatch';
 import type { Customer } from '../../upstreams/helpcrunch/customer';
 
 /**
@@ -8,13 +9,11 @@ import type { Customer } from '../../upstreams/helpcrunch/customer';
  */
 export async function customersOfContacts(keys: readonly ContactKey[], byContact: DataLoader<ContactKey, Customer[]>): Promise<{ customers: Customer[]; someHaveNone: boolean }> {
   if (keys.length === 0) return { customers: [], someHaveNone: false };
-  const lists = await byContact.loadMany(keys);
-  const failed = lists.find((list) => list instanceof Error);
-  if (failed) throw failed;
+  const lists = await loadAll(byContact, keys);
   const byId = new Map<string, Customer>();
-  for (const list of lists as Customer[][]) for (const customer of list) byId.set(customer.id, customer);
+  for (const list of lists) for (const customer of list) byId.set(customer.id, customer);
   const customers = [...byId.values()].sort((a, b) => seen(b) - seen(a) || Number(a.id) - Number(b.id));
-  return { customers, someHaveNone: (lists as Customer[][]).some((list) => list.length === 0) };
+  return { customers, someHaveNone: lists.some((list) => list.length === 0) };
 }
 
 function seen(customer: Customer): number {

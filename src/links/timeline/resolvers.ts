@@ -2,14 +2,14 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context';
 import { contactKeys } from '../../contacts';
 import type { CustomerResolvers, PersonResolvers, TimelineItemResolvers, TimelineSource } from '../../generated/resolvers-types';
-import { keysetPage, pageRequest, timeOf, type KeysetOptions } from '../../graphql/connection';
+import { idKey, keysetPage, pageRequest, timeOf, type KeysetOptions } from '../../graphql/connection';
 import { historyBriefly } from '../../graphql/lookups';
-import type { Communication } from '../../upstreams/comagic/communication';
+import { loadAll } from '../../loaders/cachedBatch';
+import { TYPENAME_OF_KIND, type Communication } from '../../upstreams/comagic/communication';
 import { ALL_KINDS } from '../../upstreams/comagic/communicationPages';
 import type { TimeRange } from '../../upstreams/comagic/history';
 import { historyKey, type HistoryOwner } from '../../upstreams/comagic/historyLoaders';
 import type { CoMagicLoaders } from '../../upstreams/comagic/loaders';
-import type { Chat } from '../../upstreams/helpcrunch/chat';
 import type { HelpCrunchLoaders } from '../../upstreams/helpcrunch/loaders';
 import { customersOfContacts } from '../contacts/customers';
 import type { TimelineEdge, TimelinePage } from './timeline';
@@ -45,16 +45,14 @@ export const Customer: CustomerResolvers<TimelineContext> = {
     }),
 };
 
-const TYPENAMES = { CALL: 'Call', CHAT: 'VisitorChat', OFFLINE_MESSAGE: 'OfflineMessage' } as const;
-
 export const TimelineItem: TimelineItemResolvers<TimelineContext> = {
-  __resolveType: (item) => ('kind' in item ? TYPENAMES[item.kind] : 'Chat'),
+  __resolveType: (item) => ('kind' in item ? TYPENAME_OF_KIND[item.kind] : 'Chat'),
 };
 
 const TIMELINE_PAGES: KeysetOptions<TimelineEdge> = {
   name: 'timeline',
   maxFirst: 100,
-  positionOf: (edge) => [timeOf(edge.at), `${edge.source}:${'kind' in edge.node ? edge.node.kind : 'CHAT'}:${edge.node.id.padStart(20, '0')}`],
+  positionOf: (edge) => [timeOf(edge.at), `${edge.source}:${'kind' in edge.node ? edge.node.kind : 'CHAT'}:${idKey(edge.node.id)}`],
 };
 
 type Part = (range: TimeRange) => Promise<TimelineEdge[]>;
@@ -87,21 +85,17 @@ async function timelineOf(
 
 /** The communications of these owners in the range, of every kind, each once. */
 async function communicationsOf(context: TimelineContext, range: TimeRange, owners: HistoryOwner[]): Promise<TimelineEdge[]> {
-  const lists = await context.communications.loadMany(owners.flatMap((owner) => ALL_KINDS.map((kind) => historyKey(kind, range, owner))));
-  const failed = lists.find((list) => list instanceof Error);
-  if (failed) throw failed;
+  const lists = await loadAll(context.communications, owners.flatMap((owner) => ALL_KINDS.map((kind) => historyKey(kind, range, owner))));
   // A contact's email and phone may find the same offline message.
   const unique = new Map<string, Communication>();
-  for (const item of (lists as Communication[][]).flat()) unique.set(`${item.kind}:${item.id}`, item);
+  for (const item of lists.flat()) unique.set(`${item.kind}:${item.id}`, item);
   return [...unique.values()].map((node) => ({ at: node.at, source: 'COMAGIC', node }));
 }
 
 /** The chats of these customers created in the range. */
 async function chatsOf(context: TimelineContext, { from, to }: TimeRange, customerIds: number[]): Promise<TimelineEdge[]> {
-  const lists = await context.chatsOfCustomer.loadMany(customerIds);
-  const failed = lists.find((list) => list instanceof Error);
-  if (failed) throw failed;
-  return (lists as Chat[][])
+  const lists = await loadAll(context.chatsOfCustomer, customerIds);
+  return lists
     .flat()
     .filter((chat) => chat.createdAt !== null && Date.parse(chat.createdAt) >= from && Date.parse(chat.createdAt) < to)
     .map((node) => ({ at: node.createdAt!, source: 'HELPCRUNCH', node }));

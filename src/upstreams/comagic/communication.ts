@@ -55,6 +55,9 @@ export interface OfflineMessage extends CommunicationBase {
 export type Communication = Call | VisitorChat | OfflineMessage;
 export type CommunicationKind = Communication['kind'];
 
+/** The GraphQL type of each kind of communication. */
+export const TYPENAME_OF_KIND = { CALL: 'Call', CHAT: 'VisitorChat', OFFLINE_MESSAGE: 'OfflineMessage' } as const;
+
 export interface Employee {
   id: string | null;
   fullName: string | null;

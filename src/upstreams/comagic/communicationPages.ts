@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { timeOf, type KeysetOptions } from '../../graphql/connection';
+import { idKey, timeOf, type KeysetOptions } from '../../graphql/connection';
 import type { Communication, CommunicationKind } from './communication';
 
 export const ALL_KINDS: readonly CommunicationKind[] = ['CALL', 'CHAT', 'OFFLINE_MESSAGE'];
@@ -8,7 +8,7 @@ export const ALL_KINDS: readonly CommunicationKind[] = ['CALL', 'CHAT', 'OFFLINE
 export const COMMUNICATION_PAGES: KeysetOptions<Communication> = {
   name: 'communications',
   maxFirst: 100,
-  positionOf: (item) => [timeOf(item.at), `${item.kind}:${item.id.padStart(20, '0')}`],
+  positionOf: (item) => [timeOf(item.at), `${item.kind}:${idKey(item.id)}`],
 };
 
 /** The kinds asked for: all by default; an empty list is a mistake. */

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
 import { CONTACT_RULES, emailKey, phoneKey, type ContactKey } from '../../contacts';
 import { refusedOwnRequest } from '../../errors';
-import { asError, cachedBatch, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
+import { asError, cachedListBatch, chunksOf, inHalves, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import type { CoMagicClient } from './client';
 import { COMMUNICATION_SHAPE, type Communication, type CommunicationKind } from './communication';
 import { windowsOf, type TimeRange } from './history';
@@ -49,8 +49,8 @@ const MAX_ROWS_A_CALL = 10 * REPORT_PAGE_SIZE;
  * condition an owner; rows are given to their owners here, never by position.
  */
 export function createHistoryLoaders(client: CoMagicClient, cache: EntityCache, scope: string, request: LoaderRequest): HistoryLoaders {
-  const communications = new DataLoader<HistoryKey, Communication[]>(async (keys) => {
-    const lists = await cachedBatch<Communication[], HistoryKey>({
+  const communications = new DataLoader<HistoryKey, Communication[]>((keys) =>
+    cachedListBatch<Communication, HistoryKey>({
       loader: 'communications',
       service: 'comagic',
       cache,
@@ -63,10 +63,8 @@ export function createHistoryLoaders(client: CoMagicClient, cache: EntityCache, 
           : `${scope}:history:v${COMMUNICATION_SHAPE}:${key}`,
       foundTtlSeconds: () => cache.ttl.historySeconds,
       fetchMissing: (missing) => fetchHistory(client, missing, request),
-    });
-    for (const list of lists) if (Array.isArray(list)) for (const item of list) request.stale.carryOver(list, item);
-    return lists.map((list) => list ?? []);
-  });
+    }),
+  );
   return { communications };
 }
 
@@ -107,12 +105,10 @@ async function fetchHistory(client: CoMagicClient, keys: HistoryKey[], request: 
 async function groupHistory(client: CoMagicClient, group: Group, request: LoaderRequest): Promise<Map<string, Communication[]>> {
   const timeZone = await client.timeZone(request.call);
   const byOwner = new Map<string, Map<string, Communication>>(group.ids.map((id) => [id, new Map()]));
-  const calls: Array<Promise<void>> = [];
-  for (let start = 0; start < group.ids.length; start += OWNERS_A_CALL) {
-    const owners = group.ids.slice(start, start + OWNERS_A_CALL);
-    for (const window of windowsOf(group.range, timeZone)) calls.push(readOwners(client, group, owners, window, timeZone, request, byOwner));
-  }
-  await Promise.all(calls);
+  const windows = windowsOf(group.range, timeZone);
+  await Promise.all(
+    chunksOf(group.ids, OWNERS_A_CALL).flatMap((owners) => windows.map((window) => readOwners(client, group, owners, window, timeZone, request, byOwner))),
+  );
   const { from, to } = group.range;
   return new Map(
     [...byOwner].map(([id, found]) => [
@@ -155,8 +151,7 @@ async function readOwners(
       throw refusedOwnRequest(error, 'CoMagic refused the report');
     });
     if (offset === 0 && total !== undefined && total > MAX_ROWS_A_CALL && owners.length > 1) {
-      const half = Math.ceil(owners.length / 2);
-      await Promise.all([owners.slice(0, half), owners.slice(half)].map((part) => readOwners(client, group, part, window, timeZone, request, into)));
+      await inHalves(owners, (part) => readOwners(client, group, part, window, timeZone, request, into));
       return;
     }
     rows.push(...communications);

@@ -12,6 +12,8 @@ import type {
 } from '../../generated/resolvers-types';
 import { keysetPage, pageRequest, type Connection } from '../../graphql/connection';
 import { historyBriefly, notFoundBriefly, parseId, referenceById } from '../../graphql/lookups';
+import { loadAll } from '../../loaders/cachedBatch';
+import { TYPENAME_OF_KIND } from './communication';
 import type * as Domain from './communication';
 import { COMMUNICATION_PAGES, kindsOf } from './communicationPages';
 import { historyKey, type HistoryOwner } from './historyLoaders';
@@ -39,10 +41,8 @@ export const Visitor: VisitorResolvers<CoMagicContext> = {
   communications: (visitor, args, context, info) => communicationsOf({ visitor: Number(visitor.id) }, args, context, info),
 };
 
-const TYPENAMES = { CALL: 'Call', CHAT: 'VisitorChat', OFFLINE_MESSAGE: 'OfflineMessage' } as const;
-
 export const Communication: CommunicationResolvers<CoMagicContext> = {
-  __resolveType: (communication) => TYPENAMES[communication.kind],
+  __resolveType: (communication) => TYPENAME_OF_KIND[communication.kind],
 };
 
 /** A communication's visitor; loading it costs a call only when a client asks for it. */
@@ -63,9 +63,7 @@ async function communicationsOf(
   const kinds = kindsOf(args.kinds);
   const range = context.reportRange(args);
   pageRequest(args, COMMUNICATION_PAGES);
-  const lists = await context.communications.loadMany(kinds.map((kind) => historyKey(kind, range, owner)));
-  const failed = lists.find((list) => list instanceof Error);
-  if (failed) throw failed;
+  const lists = await loadAll(context.communications, kinds.map((kind) => historyKey(kind, range, owner)));
   historyBriefly(context, info);
-  return keysetPage((lists as Domain.Communication[][]).flat(), args, COMMUNICATION_PAGES);
+  return keysetPage(lists.flat(), args, COMMUNICATION_PAGES);
 }

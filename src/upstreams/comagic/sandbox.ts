@@ -1,4 +1,4 @@
-import { answerReport, checkReport, REPORTS } from './sandboxReportMethods';
+import { answerReport, checkReport, REPORTS, type Refusal } from './sandboxReportMethods';
 import { SANDBOX_TIME_ZONE } from './sandboxReports';
 import type { CoMagicDataset } from './sandboxData';
 import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
@@ -90,35 +90,10 @@ export async function startCoMagicSandbox(options: CoMagicSandboxOptions): Promi
     const expected = METHOD_PARAMS[method];
     if (!expected && !report) return rpcError(id, -32601, 'method_not_found', `Method ${method} not found`);
     const { budget, limits } = limitsOf(token);
-    if (report) {
-      const refused = checkReport(report, p);
-      if (refused) return rpcError(id, -32602, refused.mnemonic, refused.message, { ...(refused.field ? { field: refused.field } : {}), metadata: { limits: limits() } });
-      if (budget.minuteUsed >= minuteLimit || budget.dayUsed >= dayLimit) {
-        const per = budget.dayUsed >= dayLimit ? 'day' : 'minute';
-        return rpcError(id, -32029, 'limit_exceeded', `Limit per ${per} has been exceeded`, { metadata: { limits: limits() } });
-      }
-      budget.minuteUsed += 1;
-      budget.dayUsed += 1;
-      const { data, total } = answerReport(report, p, dataset);
-      return { body: { jsonrpc: '2.0', id, result: { metadata: { total_items: total, limits: limits() }, data } } };
-    }
-
-    for (const name of Object.keys(p)) {
-      if (name !== 'access_token' && name !== 'user_id' && !expected!.includes(name)) {
-        return rpcError(id, -32602, 'unexpected_parameters', `Unexpected parameter ${name}`, { field: name, metadata: { limits: limits() } });
-      }
-    }
-    if (p.user_id !== undefined && typeof p.user_id !== 'number') {
-      return rpcError(id, -32602, 'data_type_error', 'user_id must be a number', { field: 'user_id', metadata: { limits: limits() } });
-    }
-    for (const name of expected!) {
-      if (p[name] === undefined) {
-        return rpcError(id, -32602, 'required_parameter_missed', `Required parameter ${name} is missed`, { field: name, metadata: { limits: limits() } });
-      }
-      const ok = name === 'ids' ? Array.isArray(p.ids) && p.ids.every((v) => typeof v === 'number') : typeof p[name] === 'number';
-      if (!ok) {
-        return rpcError(id, -32602, 'data_type_error', `Parameter ${name} has a wrong type`, { field: name, value: p[name], metadata: { limits: limits() } });
-      }
+    const refused = report ? checkReport(report, p) : checkParams(expected!, p);
+    if (refused) {
+      const { mnemonic, message, ...where } = refused;
+      return rpcError(id, -32602, mnemonic, message, { ...where, metadata: { limits: limits() } });
     }
 
     if (budget.minuteUsed >= minuteLimit || budget.dayUsed >= dayLimit) {
@@ -128,11 +103,31 @@ export async function startCoMagicSandbox(options: CoMagicSandboxOptions): Promi
     budget.minuteUsed += 1;
     budget.dayUsed += 1;
 
+    if (report) {
+      const { data, total } = answerReport(report, p, dataset);
+      return { body: { jsonrpc: '2.0', id, result: { metadata: { total_items: total, limits: limits() }, data } } };
+    }
     const data = answer(method, p, dataset);
     return { body: { jsonrpc: '2.0', id, result: { metadata: { limits: limits() }, data } } };
   }, options.keptCalls);
   const origin = await fake.listen();
   return { url: `${origin}/v2.0`, fake, close: () => fake.close() };
+}
+
+/** Why the Data API would refuse a get method's parameters (`expected`, each a number, `ids` a list of them), or undefined. */
+function checkParams(expected: string[], p: Record<string, unknown>): Refusal | undefined {
+  for (const name of Object.keys(p)) {
+    if (name !== 'access_token' && name !== 'user_id' && !expected.includes(name)) {
+      return { mnemonic: 'unexpected_parameters', message: `Unexpected parameter ${name}`, field: name };
+    }
+  }
+  if (p.user_id !== undefined && typeof p.user_id !== 'number') return { mnemonic: 'data_type_error', message: 'user_id must be a number', field: 'user_id' };
+  for (const name of expected) {
+    if (p[name] === undefined) return { mnemonic: 'required_parameter_missed', message: `Required parameter ${name} is missed`, field: name };
+    const ok = name === 'ids' ? Array.isArray(p.ids) && p.ids.every((v) => typeof v === 'number') : typeof p[name] === 'number';
+    if (!ok) return { mnemonic: 'data_type_error', message: `Parameter ${name} has a wrong type`, field: name, value: p[name] };
+  }
+  return undefined;
 }
 
 function answer(method: string, params: Record<string, unknown>, dataset: CoMagicDataset): unknown {

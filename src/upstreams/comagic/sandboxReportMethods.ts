@@ -108,6 +108,8 @@ export interface Refusal {
   mnemonic: string;
   message: string;
   field?: string;
+  /** The value refused, where the answer names it. */
+  value?: unknown;
 }
 
 /** Why the Data API would refuse these parameters, or undefined when it would answer. */

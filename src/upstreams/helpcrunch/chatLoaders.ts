@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
 import { refusedOwnRequest } from '../../errors';
-import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
+import { asError, cachedBatch, cachedListBatch, chunksOf, fetchEach, inHalves, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { CHAT_SHAPE, type Chat, type MessagePage } from './chat';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
 import type { ChatSearchRequest } from './wire';
@@ -50,8 +50,8 @@ export function createChatLoaders(client: HelpCrunchClient, cache: EntityCache, 
     }),
   );
 
-  const chatsOfCustomer = new DataLoader<number, Chat[]>(async (ids) => {
-    const lists = await cachedBatch<Chat[]>({
+  const chatsOfCustomer = new DataLoader<number, Chat[]>((ids) =>
+    cachedListBatch<Chat>({
       loader: 'chatsOfCustomer',
       service: 'helpcrunch',
       cache,
@@ -67,10 +67,8 @@ export function createChatLoaders(client: HelpCrunchClient, cache: EntityCache, 
         for (const chat of new Set(found.flat())) chats.clear(Number(chat.id)).prime(Number(chat.id), chat);
         return byCustomer;
       },
-    });
-    for (const list of lists) if (Array.isArray(list)) for (const chat of list) request.stale.carryOver(list, chat);
-    return lists.map((list) => list ?? []);
-  });
+    }),
+  );
 
   const messagePages = new DataLoader<MessagePageKey, MessagePage | null>((keys) =>
     cachedBatch<MessagePage, MessagePageKey>({
@@ -81,20 +79,13 @@ export function createChatLoaders(client: HelpCrunchClient, cache: EntityCache, 
       ids: keys,
       keyFor: (key) => `${scope}:messages:v${CHAT_SHAPE}:${key}`,
       foundTtlSeconds: history,
-      fetchMissing: async (missing) => {
-        const settled = await Promise.allSettled(
-          missing.map((key) => {
-            const [chatId, offset, limit] = key.split(':').map(Number) as [number, number, number];
-            return client.chatMessages(chatId, offset, limit, call).catch((error: unknown) => {
-              throw refusedOwnRequest(error, 'HelpCrunch refused the page of messages');
-            });
-          }),
-        );
-        return new Map(missing.map((key, index): [MessagePageKey, Outcome<MessagePage>] => {
-          const result = settled[index]!;
-          return [key, result.status === 'fulfilled' ? result.value : asError(result.reason)];
-        }));
-      },
+      fetchMissing: (missing) =>
+        fetchEach(missing, (key) => {
+          const [chatId, offset, limit] = key.split(':').map(Number) as [number, number, number];
+          return client.chatMessages(chatId, offset, limit, call).catch((error: unknown) => {
+            throw refusedOwnRequest(error, 'HelpCrunch refused the page of messages');
+          });
+        }),
     }),
   );
 
@@ -108,10 +99,8 @@ export function createChatLoaders(client: HelpCrunchClient, cache: EntityCache, 
  */
 async function searchChatsOf(client: HelpCrunchClient, ids: number[], request: LoaderRequest): Promise<Map<number, Outcome<Chat[]>>> {
   const byCustomer = new Map<number, Outcome<Chat[]>>();
-  const chunks: number[][] = [];
-  for (let start = 0; start < ids.length; start += SEARCH_PAGE_SIZE) chunks.push(ids.slice(start, start + SEARCH_PAGE_SIZE));
   await Promise.all(
-    chunks.map((chunk) =>
+    chunksOf(ids, SEARCH_PAGE_SIZE).map((chunk) =>
       searchChunk(client, chunk, request, byCustomer).catch((error: unknown) => {
         for (const id of chunk) byCustomer.set(id, asError(error));
       }),
@@ -151,9 +140,4 @@ async function searchChunk(client: HelpCrunchClient, chunk: number[], request: L
   const byCustomer = new Map<number, Chat[]>(chunk.map((id) => [id, []]));
   for (const chat of seen.values()) if (chat.customerId !== null) byCustomer.get(chat.customerId)?.push(chat);
   for (const [id, list] of byCustomer) into.set(id, list);
-}
-
-async function inHalves<T>(items: T[], run: (part: T[]) => Promise<void>): Promise<void> {
-  const half = Math.ceil(items.length / 2);
-  await Promise.all([items.slice(0, half), items.slice(half)].map(run));
 }

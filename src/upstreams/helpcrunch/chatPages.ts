@@ -6,16 +6,11 @@
 
 import type DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import { compareNewestFirst, cursorOf, pageRequest, timeOf, type Connection, type KeysetOptions, type PageArgs } from '../../graphql/connection';
+import { compareNewestFirst, cursorOf, idKey, pageRequest, timeOf, type Connection, type KeysetOptions, type PageArgs } from '../../graphql/connection';
 import type { CustomerChatsArgs } from '../../generated/resolvers-types';
 import type { Chat, Message, MessagePage } from './chat';
 import { messagePageKey, type MessagePageKey } from './chatLoaders';
 import { SEARCH_PAGE_SIZE } from './client';
-
-/** Ids as keys that order as numbers do: a longer id is the larger. */
-export function idKey(id: string): string {
-  return id.padStart(20, '0');
-}
 
 export const CHAT_PAGES: KeysetOptions<Chat> = {
   name: 'chats',

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
 import { CONTACT_RULES, type ContactKey } from '../../contacts';
 import { refusedOwnRequest } from '../../errors';
-import { asError, cachedBatch, fetchEach, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
+import { asError, cachedBatch, cachedListBatch, chunksOf, fetchEach, inHalves, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
 import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
 import { createChatLoaders, type ChatLoaders } from './chatLoaders';
 import { contactFilters, hasContact } from './contacts';
@@ -42,7 +42,7 @@ const MAX_FILTERS_A_SEARCH = 1_000;
  * 1,000 filters, OR-ed, matched on this side (see contacts.ts).
  */
 export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityCache, scope: string, request: LoaderRequest): HelpCrunchLoaders {
-  const { call, stale } = request;
+  const { call } = request;
   const keyOf = (id: number) => `${scope}:customer:v${CUSTOMER_SHAPE}:${id}`;
   const customers: CustomerLoader = new DataLoader((ids) =>
     cachedBatch<Customer>({
@@ -65,8 +65,9 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
     }
   };
 
-  const customersByContact = new DataLoader<ContactKey, Customer[]>(async (keys) => {
-    const results = await cachedBatch<Customer[], ContactKey>({
+  // No contact is stored as null: a contact of no customer is an empty list.
+  const customersByContact = new DataLoader<ContactKey, Customer[]>((keys) =>
+    cachedListBatch<Customer, ContactKey>({
       loader: 'customersByContact',
       service: 'helpcrunch',
       cache,
@@ -82,12 +83,8 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       // A contact of no customer may have one soon: it is fresh only as long as a customer not
       // found, and is kept stale all the same, so that a person's other contacts can stand in.
       foundTtlSeconds: (list) => (list.length === 0 ? cache.ttl.notFoundSeconds : undefined),
-    });
-    // A list served stale marks its customers so, as they are what the response shows.
-    for (const list of results) if (Array.isArray(list)) for (const customer of list) stale.carryOver(list, customer);
-    // No contact is stored as null: a contact of no customer is an empty list.
-    return results.map((list) => list ?? []);
-  });
+    }),
+  );
 
   return {
     customers,
@@ -147,8 +144,7 @@ async function searchChunk(client: HelpCrunchClient, chunk: ContactKey[], reques
     const { customers, total } = await searchOurs(client, search, request.call);
     if (offset === 0 && total > MAX_CUSTOMERS_A_CONTACT && chunk.length > 1) {
       // This page is read again by the halves: it is counted there.
-      const half = Math.ceil(chunk.length / 2);
-      await Promise.all([chunk.slice(0, half), chunk.slice(half)].map((part) => searchChunk(client, part, request, into)));
+      await inHalves(chunk, (part) => searchChunk(client, part, request, into));
       return;
     }
     seen.push(...customers);
@@ -176,13 +172,6 @@ function digest(key: ContactKey): string {
   return createHash('sha256').update(key).digest('base64url').slice(0, 32);
 }
 
-/** `items` in runs of one search's worth. */
-function chunksOf<T>(items: readonly T[]): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += SEARCH_PAGE_SIZE) chunks.push(items.slice(start, start + SEARCH_PAGE_SIZE));
-  return chunks;
-}
-
 async function fetchCustomers(
   client: HelpCrunchClient,
   ids: number[],
@@ -190,7 +179,7 @@ async function fetchCustomers(
 ): Promise<Map<number, Outcome<Customer>>> {
   if (ids.length === 1) return fetchEach(ids, (id) => client.getCustomer(id, call));
 
-  const chunks = chunksOf(ids);
+  const chunks = chunksOf(ids, SEARCH_PAGE_SIZE);
   const outcomes = new Map<number, Outcome<Customer>>();
   const unconfirmed: number[] = [];
   await Promise.all(
