@@ -1,6 +1,7 @@
 import { createHelpCrunchDataset, SEED_CUSTOMER, type HelpCrunchDataset, type RawCustomer } from '../src/upstreams/helpcrunch/sandboxData';
-import type { RawChat, RawMessage } from '../src/upstreams/helpcrunch/sandboxChats';
+import type { RawMessage } from '../src/upstreams/helpcrunch/sandboxChats';
 import { HELPCRUNCH_KEY, helpcrunchCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
+import { addChat } from './support/history';
 
 const NOW = 1_796_000_000;
 /** A customer with five chats, a day apart, of every status form the documents show. */
@@ -19,30 +20,12 @@ const MANY_MESSAGES = 7_000_002;
 const TALKED = 7_000_001;
 const TENANT_B_KEY = 'hc-tenant-b-chats-7d1c';
 
-let nextChat = 6_000_000;
 let nextMessage = 90_000_000;
 
 function customer(id: number): RawCustomer {
   return { id, name: `Customer ${id}`, email: `c${id}@example.com`, phone: null, lastSeen: NOW, tags: [] };
 }
 
-function addChat(dataset: HelpCrunchDataset, customerId: number, createdAt: number, fields: Record<string, unknown> = {}): RawChat {
-  const owner = dataset.customers.get(customerId)!;
-  const chat: RawChat = {
-    id: fields.id === undefined ? nextChat++ : (fields.id as number),
-    status: 'opened',
-    createdAt,
-    closedAt: null,
-    rating: null,
-    assignee: null,
-    department: null,
-    ...fields,
-    customer: { id: customerId, name: owner.name, email: owner.email, userId: null },
-  };
-  dataset.chats.set(chat.id, chat);
-  dataset.messages.set(chat.id, []);
-  return chat;
-}
 
 function addMessage(dataset: HelpCrunchDataset, chatId: number, createdAt: number): RawMessage {
   const message: RawMessage = { id: nextMessage++, chat: chatId, type: 'message', from: 'customer', text: `said at ${createdAt}`, read: true, edited: false, createdAt: String(createdAt), agent: null };

@@ -3,7 +3,7 @@ import type { ReportRow } from '../src/upstreams/comagic/sandboxReports';
 import type { RawChat } from '../src/upstreams/helpcrunch/sandboxChats';
 import { createHelpCrunchDataset, type HelpCrunchDataset, type RawCustomer } from '../src/upstreams/helpcrunch/sandboxData';
 import { helpcrunchCalls, startTestServer, startUpstreams, withTestServer, type TestServer, type Upstreams } from './support/harness';
-import { addPerson, reportCalls, reportRow } from './support/history';
+import { addChat, addPerson, reportCalls, reportRow } from './support/history';
 
 const HOUR = 3_600_000;
 const now = Math.floor(Date.now() / 1000) * 1000;
@@ -19,13 +19,9 @@ const PIPE = 4_500_003;
 /** Twenty persons, each linked to a customer with a chat. */
 const TWENTY_FROM = 6_800_000_100;
 
-let nextChatId = 980_000_000;
-
+/** A closed chat of this customer at `at` (ms). */
 function chat(data: HelpCrunchDataset, customer: RawCustomer, at: number): RawChat {
-  const raw: RawChat = { id: nextChatId++, status: 'closed', createdAt: Math.floor(at / 1000), customer: { id: customer.id, name: customer.name, email: customer.email } };
-  data.chats.set(raw.id, raw);
-  data.messages.set(raw.id, []);
-  return raw;
+  return addChat(data, customer.id, Math.floor(at / 1000), { status: 'closed' });
 }
 
 function customer(data: HelpCrunchDataset, id: number, fields: Partial<RawCustomer>): RawCustomer {

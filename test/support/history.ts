@@ -1,4 +1,6 @@
 import type { CoMagicDataset } from '../../src/upstreams/comagic/sandboxData';
+import type { RawChat } from '../../src/upstreams/helpcrunch/sandboxChats';
+import type { HelpCrunchDataset } from '../../src/upstreams/helpcrunch/sandboxData';
 import { SANDBOX_TIME_ZONE, type ReportRow } from '../../src/upstreams/comagic/sandboxReports';
 import { localTimeOf } from '../../src/upstreams/comagic/time';
 import { comagicCalls, type Upstreams } from './harness';
@@ -23,4 +25,25 @@ export function addPerson(data: CoMagicDataset, personId: number, visitors: Arra
 /** The report methods the CoMagic fake was called with. */
 export function reportCalls(upstreams: Upstreams): string[] {
   return comagicCalls(upstreams).filter((method) => method.endsWith('_report'));
+}
+
+let nextChatId = 6_000_000;
+
+/** A chat of this customer of the dataset, created at `createdAt` (UNIX seconds), with no messages yet; `fields` may name its id. */
+export function addChat(dataset: HelpCrunchDataset, customerId: number, createdAt: number, fields: Record<string, unknown> = {}): RawChat {
+  const owner = dataset.customers.get(customerId)!;
+  const chat: RawChat = {
+    id: fields.id === undefined ? nextChatId++ : (fields.id as number),
+    status: 'opened',
+    createdAt,
+    closedAt: null,
+    rating: null,
+    assignee: null,
+    department: null,
+    ...fields,
+    customer: { id: customerId, name: owner.name, email: owner.email, userId: null },
+  };
+  dataset.chats.set(chat.id, chat);
+  dataset.messages.set(chat.id, []);
+  return chat;
 }
