@@ -40,6 +40,8 @@ export interface Config<Upstreams = Record<string, unknown>> {
   };
   /** How long an automatic persisted query (APQ) stays registered in the shared cache. */
   persistedQueryTtlSeconds: number;
+  /** How long a write's first result is kept for its Idempotency-Key. */
+  idempotencyTtlSeconds: number;
   graphql: GraphQLLimitsConfig & {
     introspection: boolean;
     /** Apollo Sandbox at `GET /graphql` for browsers. */
@@ -151,6 +153,7 @@ const sharedEnv = {
   REQUEST_BODY_LIMIT_BYTES: integer(1_024, 100 * 1_048_576, 1_048_576),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
   PERSISTED_QUERY_TTL_SECONDS: integer(1, 86_400 * 30, 86_400),
+  IDEMPOTENCY_TTL_SECONDS: integer(60, 86_400 * 30, 86_400),
   // Unset: on outside production, off in it.
   GRAPHQL_INTROSPECTION: boolean(undefined),
   GRAPHQL_LANDING_PAGE: boolean(undefined),
@@ -273,6 +276,7 @@ export function loadConfig<const U extends readonly AnyUpstreamVariables[]>(upst
     replicas: e.REPLICAS,
     http: { bodyLimitBytes: e.REQUEST_BODY_LIMIT_BYTES, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     persistedQueryTtlSeconds: e.PERSISTED_QUERY_TTL_SECONDS,
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction,
       landingPage: e.GRAPHQL_LANDING_PAGE ?? !isProduction,

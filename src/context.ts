@@ -1,8 +1,10 @@
+import type { HeldEntities } from './cache/invalidation';
 import type { CacheableAnswer } from './cache/responseCache';
 import type { StaleEntities } from './cache/staleData';
 import type { PartialFailures } from './graphql/partialFailures';
 import type { RequestSummary } from './http/requestLog';
 import type { Logger } from './logger';
+import type { Writes } from './writes';
 
 /**
  * What every request's context holds, whatever its upstreams. Each upstream adds its own
@@ -24,4 +26,8 @@ export interface Context {
   stale: StaleEntities;
   /** The parts of fields this request answered without, with their errors. */
   partial: PartialFailures;
+  /** The entities the answer holds: its response-cache tags. */
+  held: HeldEntities;
+  /** What the request's mutations go through: sent once, idempotency keys, invalidation. */
+  writes: Writes;
 }

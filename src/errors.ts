@@ -38,12 +38,14 @@ export class UpstreamError extends Error {
    * nothing was sent: such a failure says nothing new about the upstream and is never retried.
    */
   readonly heldBack: boolean;
+  /** True for a write that was sent and got no answer saying whether it was applied. */
+  readonly writeOutcomeUnknown: boolean;
 
   constructor(
     code: UpstreamErrorCode,
     message: string,
     upstream: UpstreamErrorDetails,
-    options: { retryAfter?: number; heldBack?: boolean; cause?: unknown } = {},
+    options: { retryAfter?: number; heldBack?: boolean; writeOutcomeUnknown?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'UpstreamError';
@@ -51,6 +53,7 @@ export class UpstreamError extends Error {
     this.upstream = upstream;
     this.retryAfter = options.retryAfter;
     this.heldBack = options.heldBack ?? false;
+    this.writeOutcomeUnknown = options.writeOutcomeUnknown ?? false;
   }
 
   /** A failure of the upstream itself (no answer, or a server error): worth a retry and counted by the breaker. */

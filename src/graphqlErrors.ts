@@ -25,6 +25,9 @@ const CLIENT_CODES = new Set([
   QUERY_TOO_COMPLEX,
   // No credential configured and none sent in a header.
   'UNAUTHENTICATED',
+  // An Idempotency-Key sent again with another write, or while its first write is still running.
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_KEY_IN_USE',
 ]);
 
 /** The origins of the failures among the codes a request answered; an APQ client's first hash-only try is none. */
@@ -88,6 +91,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         code: original.code,
         upstream: original.upstream,
         ...(original.retryAfter !== undefined ? { retryAfter: original.retryAfter } : {}),
+        ...(original.writeOutcomeUnknown ? { writeOutcome: 'UNKNOWN' } : {}),
       },
     };
   }

@@ -9,6 +9,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { createHash } from 'node:crypto';
 import { printSchema } from 'graphql';
 import { EntityCache } from './cache/entityCache';
+import { IdempotencyRecords } from './cache/idempotency';
+import { Invalidation } from './cache/invalidation';
 import { persistedQueryCache } from './cache/persistedQueries';
 import { cacheableAnswerPlugin, ResponseCache } from './cache/responseCache';
 import { createCacheStore } from './cache/store';
@@ -88,9 +90,23 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     historySeconds: config.cache.historyTtlSeconds,
     staleSeconds: config.cache.staleSeconds,
   });
+  const invalidation = new Invalidation(store.redis, { timeoutMs: config.cache.timeoutMs, logger });
+  await invalidation.start();
+  // An answer depends on the schema and the limits it passed: a deploy changing either starts afresh.
+  const schema = buildGraphSchema();
+  const answersVersion = createHash('sha256').update(printSchema(schema)).update(JSON.stringify(config.graphql)).digest('hex').slice(0, 16);
+  const responseCache = new ResponseCache({
+    shared: store.kind === 'redis' ? store.layer('response') : undefined,
+    redis: store.redis,
+    version: answersVersion,
+    invalidation,
+    timeoutMs: config.cache.timeoutMs,
+  });
+  const idempotency = new IdempotencyRecords(store.redis, { ttlSeconds: config.idempotencyTtlSeconds, timeoutMs: config.cache.timeoutMs });
   const services = createServices(UPSTREAMS, config, {
     endpoints: upstreams.endpoints,
     entityCache,
+    writes: { entityCache, responseCache, invalidation, idempotency },
     redis: store.redis,
     logger,
     metrics,
@@ -102,10 +118,6 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const limits = queryLimits(config.graphql, { introspection });
   // Registered by one replica, known to all: the hashes live in the shared cache (a miss when it fails).
   const persistedQueries = { cache: persistedQueryCache(store.layer('apq')), ttl: config.persistedQueryTtlSeconds };
-  const schema = buildGraphSchema();
-  // An answer depends on the schema and the limits it passed: a deploy changing either starts afresh.
-  const answersVersion = createHash('sha256').update(printSchema(schema)).update(JSON.stringify(config.graphql)).digest('hex').slice(0, 16);
-  const responseCache = new ResponseCache(store.kind === 'redis' ? store.layer('response') : undefined, answersVersion);
   const apollo = new ApolloServer<Context>({
     schema,
     nodeEnv: config.nodeEnv,
@@ -170,6 +182,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
         headers: config.allowCredentialHeaders ? { vary: credentialHeaders.names.join(', ') } : {},
         tracing,
+        invalidation,
         scopesOf: (headers) => {
           try {
             return cacheScopes(services, credentialsOf(headers));
@@ -177,13 +190,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
             return undefined;
           }
         },
-        createContext: async (req, cacheable) =>
+        createContext: async (req, cacheable, held) =>
           createContext(services, {
             requestId: requestId(req),
             summary: requestSummary(req),
             logger: () => requestLogger(req, logger),
             credentials: credentialsOf(req.headers),
             cacheable,
+            held,
+            idempotencyKey: firstHeader(req.headers['idempotency-key']),
           }),
       }),
     }),
@@ -206,11 +221,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         // Writes behind the last answers land before the store closes.
         await Promise.all([entityCache.settled(), responseCache.settled()]);
         responseCache.close();
-        await Promise.all([store.close(), services.close(), upstreams.close()]);
+        await Promise.all([invalidation.close(), store.close(), services.close(), upstreams.close()]);
       } finally {
         // The last requests' spans go out (within a bound) before the process may end.
         await tracing.shutdown();
       }
     },
   };
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -3,6 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { LRUCache } from 'lru-cache';
 import type { EntityCache } from './cache/entityCache';
 import type { CacheableAnswer } from './cache/responseCache';
+import type { HeldEntities } from './cache/invalidation';
 import { StaleEntities } from './cache/staleData';
 import { settingsOf, type Config, type SettingsByName } from './config';
 import type { Context } from './context';
@@ -15,6 +16,7 @@ import type { Metrics } from './metrics';
 import type { UpstreamEndpoints } from './sandbox';
 import { UpstreamConnection } from './transport/http';
 import type { Account, AnyUpstream } from './upstreams/upstream';
+import { Writes, type WriteServices } from './writes';
 
 /**
  * At most this many accounts per upstream keep their client, budget and breaker in memory;
@@ -35,6 +37,8 @@ export interface Services {
   /** An upstream's account for a credential: built on first use, then kept (see MAX_ACCOUNTS). */
   account(service: string, credential: string): Account<unknown>;
   entityCache: EntityCache;
+  /** What writes go through: idempotency records and invalidation. */
+  writes: WriteServices;
   metrics: Metrics;
   /** Starts the spans of loaders and upstream calls; records nothing when tracing is off. */
   tracer: Tracer;
@@ -44,6 +48,7 @@ export interface Services {
 export interface ServiceDependencies {
   endpoints: UpstreamEndpoints;
   entityCache: EntityCache;
+  writes: WriteServices;
   /** The cache's Redis, when there is one: an upstream's budget may be shared through it. */
   redis: RedisClientType | undefined;
   logger: Logger;
@@ -59,7 +64,7 @@ export function concurrencyCaps<const U extends readonly AnyUpstream[]>(upstream
 export function createServices<const U extends readonly AnyUpstream[]>(
   upstreams: U,
   config: Config<SettingsByName<U>>,
-  { endpoints, entityCache, redis, logger, metrics, tracer }: ServiceDependencies,
+  { endpoints, entityCache, writes, redis, logger, metrics, tracer }: ServiceDependencies,
 ): Services {
   const connections: UpstreamConnection[] = [];
   const accounts = new Map(
@@ -83,6 +88,7 @@ export function createServices<const U extends readonly AnyUpstream[]>(
     defaults: Object.fromEntries(upstreams.map(({ name }) => [name, endpoints[name]!.credential])),
     account: (service, credential) => accounts.get(service)!.memo(credential),
     entityCache,
+    writes,
     metrics,
     tracer,
     async close() {
@@ -99,6 +105,10 @@ export interface RequestOptions {
   logger: () => Logger;
   credentials: Credentials;
   cacheable: CacheableAnswer;
+  /** The entities the answer holds, filled as it is made. */
+  held: HeldEntities;
+  /** The request's `Idempotency-Key` header, when it sent one. */
+  idempotencyKey: string | undefined;
 }
 
 /** The scopes of the accounts a request is served with: the response cache keeps their answers apart. */
@@ -112,10 +122,10 @@ export function cacheScopes(services: Services, credentials: Credentials): strin
 }
 
 /** A request's context: the shared part, and each upstream's loaders under the names its folder gives them. */
-export function createContext(services: Services, { requestId, summary, logger, credentials, cacheable }: RequestOptions): Context {
+export function createContext(services: Services, { requestId, summary, logger, credentials, cacheable, held, idempotencyKey }: RequestOptions): Context {
   const { entityCache } = services;
   const call = { requestId, upstreamCalls: summary.upstreamCalls };
-  const request = { call, stale: new StaleEntities(), metrics: services.metrics, tracer: services.tracer };
+  const request = { call, stale: new StaleEntities(), held, metrics: services.metrics, tracer: services.tracer };
 
   const loaders = services.upstreams.map((upstream) => {
     const credential = credentials[upstream.name];
@@ -133,6 +143,8 @@ export function createContext(services: Services, { requestId, summary, logger, 
     },
     stale: request.stale,
     partial: new PartialFailures(),
+    held,
+    writes: new Writes(services.writes, idempotencyKey, logger),
   };
   return Object.assign(own, ...loaders) as Context;
 }

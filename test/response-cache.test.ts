@@ -192,7 +192,7 @@ describe('ResponseCache keys', () => {
   const store = { get: async () => undefined, set: async () => undefined, delete: async () => true };
 
   test('a body sent again is known by its text, with no parsing; another text, or other scopes, make another key', () => {
-    const cache = new ResponseCache(store, 'v1');
+    const cache = new ResponseCache({ shared: store, version: 'v1' });
     const text = '{"query":"{ a }","variables":{"x":1}}';
     const parse = jest.fn(() => JSON.parse(text) as unknown);
     const asked = cache.askedOfBody(text, parse);
@@ -206,11 +206,11 @@ describe('ResponseCache keys', () => {
     expect(cache.askedOfBody(other, () => JSON.parse(other))).not.toBe(asked);
 
     expect(cache.keyOf(asked!, ['helpcrunch:a'])).not.toBe(cache.keyOf(asked!, ['helpcrunch:b']));
-    expect(cache.keyOf(asked!, ['helpcrunch:a'])).not.toBe(new ResponseCache(store, 'v2').keyOf(asked!, ['helpcrunch:a']));
+    expect(cache.keyOf(asked!, ['helpcrunch:a'])).not.toBe(new ResponseCache({ shared: store, version: 'v2' }).keyOf(asked!, ['helpcrunch:a']));
   });
 
   test('a body that is not one request (a batch, or no document) is never remembered as one', () => {
-    const cache = new ResponseCache(store, 'v1');
+    const cache = new ResponseCache({ shared: store, version: 'v1' });
     const batch = '[{"query":"{ a }"}]';
     const parse = jest.fn(() => JSON.parse(batch) as unknown);
     expect(cache.askedOfBody(batch, parse)).toBeUndefined();
@@ -221,7 +221,7 @@ describe('ResponseCache keys', () => {
 });
 
 test('answers past their max-age leave the replica\'s memory, read again or not', async () => {
-  const cache = new ResponseCache(undefined, 'v1', 50);
+  const cache = new ResponseCache({ shared: undefined, version: 'v1', purgeEveryMs: 50 });
   const answer = (maxAgeSeconds: number) => ({ body: '{"data":{}}', cacheControl: `max-age=${maxAgeSeconds}, public`, operationName: undefined, maxAgeSeconds });
   for (let n = 0; n < 3; n += 1) cache.set(`short-${n}`, answer(1));
   cache.set('long', answer(60));

@@ -59,6 +59,11 @@ export class EntityCache {
     this.writes.track(new Promise((resolve) => setImmediate(resolve)).then(() => this.set(key, value, ttlSeconds, now)));
   }
 
+  /** Drops these entries, stale copies included: what a write changed is read afresh. Resolves once the store has. */
+  async delete(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.store.delete(key)));
+  }
+
   /** Resolves once every write started so far has ended: shutdown waits for it before the store closes. */
   settled(): Promise<void> {
     return this.writes.settled();

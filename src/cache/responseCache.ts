@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { RedisClientType } from '@keyv/redis';
 import { LRUCache } from 'lru-cache';
 import { BackgroundWrites } from './backgroundWrites';
+import type { Invalidation } from './invalidation';
 import { MAX_PERSISTED_QUERY_BYTES } from './persistedQueries';
+import { withTimeout } from './withTimeout';
 
 /** A whole answer, as it was written to the client the first time. */
 export interface CachedResponse {
@@ -19,6 +22,25 @@ export interface CachedResponse {
   storedAt: number;
   /** When it expires (ms since epoch): its `max-age` after `storedAt`. */
   expiresAt: number;
+}
+
+/** What a replica keeps of an answer in its own memory: the answer, and the entities it holds. */
+interface LocalAnswer extends CachedResponse {
+  entities: readonly string[];
+}
+
+export interface ResponseCacheOptions {
+  /** The store every replica reads (a miss when it fails); undefined when there is none. */
+  shared: KeyValueCache<string> | undefined;
+  /** The shared store's Redis, where the answers holding each entity are listed. */
+  redis?: RedisClientType;
+  /** What else the answers depend on: changes of schema or limits start afresh. */
+  version: string;
+  /** Tells of the entities written since: the answers holding them are dropped. */
+  invalidation?: Invalidation;
+  /** A Redis operation slower than this is a failure. */
+  timeoutMs?: number;
+  purgeEveryMs?: number;
 }
 
 /** What a GraphQL request says of itself, before anything has parsed its document. */
@@ -57,14 +79,23 @@ const LOCAL_MAX_BYTES = 32 * 1_048_576;
  *
  * Entries live in the shared store (Redis, for every replica) for their max-age, and the
  * most recent ones also in this replica's memory: an entry never changes once stored, so a
- * local copy is as good as the shared one until it expires. Without Redis there is no shared
- * store: the in-memory one would only hold a second copy of what this replica keeps.
+ * local copy is as good as the shared one until it expires or an entity it holds is
+ * written. Without Redis there is no shared store: the in-memory one would only hold a
+ * second copy of what this replica keeps.
+ *
+ * Each answer is tagged with the entities it holds (their entity-cache keys): a write drops
+ * every answer holding what it changed, from the shared store (Redis lists each entity's
+ * answers) and from every replica's memory (see Invalidation).
  */
 export class ResponseCache {
-  private readonly local = new LRUCache<string, CachedResponse>({
+  private readonly local = new LRUCache<string, LocalAnswer>({
     maxSize: LOCAL_MAX_BYTES,
     sizeCalculation: (entry, key) => key.length + entry.body.length + entry.cacheControl.length + 64,
+    dispose: (entry, key) => this.unindex(key, entry.entities),
   });
+  /** The keys of the answers in this replica's memory that hold each entity. */
+  private readonly byEntity = new Map<string, Set<string>>();
+  private readonly shared: KeyValueCache<string> | undefined;
   private readonly writes = new BackgroundWrites();
   /** What the JSON bodies sent lately asked for, by their text. */
   private readonly bodies = new LRUCache<string, string>({ maxSize: 1_048_576, sizeCalculation: (asked, text) => text.length + asked.length + 64 });
@@ -74,16 +105,13 @@ export class ResponseCache {
   /** Drops expired answers from memory: the LRU would keep them until its bytes are all used. */
   private readonly purging: NodeJS.Timeout;
 
-  /**
-   * @param shared the store every replica reads (a miss when it fails); undefined when there is none
-   * @param version what else the answers depend on: changes of schema or limits start afresh
-   */
-  constructor(
-    private readonly shared: KeyValueCache<string> | undefined,
-    private readonly version: string,
-    purgeEveryMs = PURGE_EVERY_MS,
-  ) {
-    this.purging = setInterval(() => this.local.purgeStale(), purgeEveryMs).unref();
+  private readonly version: string;
+
+  constructor(private readonly options: ResponseCacheOptions) {
+    this.shared = options.shared;
+    this.version = options.version;
+    this.purging = setInterval(() => this.local.purgeStale(), options.purgeEveryMs ?? PURGE_EVERY_MS).unref();
+    options.invalidation?.onInvalidate((entities) => this.dropLocal(entities));
   }
 
   /**
@@ -137,7 +165,9 @@ export class ResponseCache {
   }
 
   async get(key: string, now = Date.now()): Promise<CachedResponse | undefined> {
-    const local = this.local.get(key);
+    // A replica that cannot hear invalidations cannot tell which of its copies are old.
+    const trusted = this.options.invalidation?.hearing ?? true;
+    const local = trusted ? this.local.get(key) : undefined;
     if (local) {
       if (local.expiresAt > now) return local;
       this.local.delete(key);
@@ -147,12 +177,23 @@ export class ResponseCache {
     if (text === undefined) return undefined;
     const entry = parseEntry(text);
     if (!entry || entry.expiresAt <= now) return undefined;
-    this.local.set(key, entry, { ttl: entry.expiresAt - now });
+    if (trusted) this.remember(key, entry, entry.entities, entry.expiresAt - now);
     return entry;
   }
 
-  /** Stores an answer for its max-age; the shared write is not waited for. */
-  set(key: string, answer: { body: string; cacheControl: string; operationName: string | undefined; maxAgeSeconds: number }, now = Date.now()): void {
+  /**
+   * Stores an answer for its max-age, tagged with the entities it holds; the shared write is
+   * not waited for. An answer read before one of its entities was written (`since`) is
+   * not stored: it may hold the entity as it was.
+   */
+  set(
+    key: string,
+    answer: { body: string; cacheControl: string; operationName: string | undefined; maxAgeSeconds: number },
+    held: { entities: readonly string[]; since: number } = { entities: [], since: Date.now() },
+    now = Date.now(),
+  ): void {
+    const { entities } = held;
+    if (this.options.invalidation?.changedSince(entities, held.since)) return;
     const entry: CachedResponse = {
       body: answer.body,
       bodyBytes: Buffer.byteLength(answer.body),
@@ -161,8 +202,61 @@ export class ResponseCache {
       storedAt: now,
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
-    this.local.set(key, entry, { ttl: answer.maxAgeSeconds * 1000 });
-    if (this.shared) this.writes.track(this.shared.set(sharedKey(key), JSON.stringify(entry), { ttl: answer.maxAgeSeconds }));
+    this.remember(key, entry, entities, answer.maxAgeSeconds * 1000);
+    if (this.shared) this.writes.track(this.storeShared(key, { ...entry, entities }, answer.maxAgeSeconds));
+  }
+
+  /**
+   * Drops every stored answer that holds one of `entities`, from the shared store: the
+   * replicas' memories drop theirs when they hear of the write (see Invalidation).
+   */
+  async dropShared(entities: readonly string[]): Promise<void> {
+    const { redis, timeoutMs = 1_000 } = this.options;
+    if (!redis || !this.shared || entities.length === 0) return;
+    const lists = entities.map(answersOf);
+    const keys = await withTimeout(Promise.all(lists.map((list) => redis.sMembers(list))), timeoutMs, 'Redis SMEMBERS');
+    await withTimeout(Promise.all([...new Set(keys.flat())].map((key) => this.shared!.delete(key))), timeoutMs, 'answers delete');
+    await withTimeout(redis.del(lists), timeoutMs, 'Redis DEL');
+  }
+
+  private async storeShared(key: string, entry: CachedResponse & { entities: readonly string[] }, ttlSeconds: number): Promise<void> {
+    const stored = sharedKey(key);
+    await this.shared!.set(stored, JSON.stringify(entry), { ttl: ttlSeconds });
+    const { redis, timeoutMs = 1_000 } = this.options;
+    if (!redis || entry.entities.length === 0) return;
+    // Each entity's list lives as long as the longest answer in it (NX sets a first expiry, GT lengthens it).
+    const batch = redis.multi();
+    for (const entity of entry.entities) {
+      const list = answersOf(entity);
+      batch.sAdd(list, stored).expire(list, ttlSeconds, 'NX').expire(list, ttlSeconds, 'GT');
+    }
+    await withTimeout(batch.exec(), timeoutMs, 'Redis MULTI');
+  }
+
+  private remember(key: string, entry: CachedResponse, entities: readonly string[], ttlMs: number): void {
+    this.local.set(key, { ...entry, entities }, { ttl: ttlMs });
+    for (const entity of entities) {
+      let keys = this.byEntity.get(entity);
+      if (!keys) this.byEntity.set(entity, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unindex(key: string, entities: readonly string[]): void {
+    for (const entity of entities) {
+      const keys = this.byEntity.get(entity);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byEntity.delete(entity);
+    }
+  }
+
+  /** Drops this replica's copies of the answers holding `entities`; an empty list drops them all. */
+  private dropLocal(entities: readonly string[]): void {
+    if (entities.length === 0) {
+      this.local.clear();
+      return;
+    }
+    for (const entity of entities) for (const key of [...(this.byEntity.get(entity) ?? [])]) this.local.delete(key);
   }
 
   /** Resolves once every shared write started so far has finished. */
@@ -181,6 +275,11 @@ export class ResponseCache {
   }
 }
 
+/** The Redis set listing the stored answers that hold an entity. */
+function answersOf(entity: string): string {
+  return `contact-graph:answers-holding:${createHash('sha256').update(entity).digest('base64url')}`;
+}
+
 /** The store's key for a request's key: of a bounded length. */
 function sharedKey(key: string): string {
   return createHash('sha256').update(key).digest('base64url');
@@ -190,13 +289,14 @@ function isParams(value: unknown): value is GraphQLParams {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseEntry(text: string): CachedResponse | undefined {
+function parseEntry(text: string): (CachedResponse & { entities: string[] }) | undefined {
   try {
-    const entry = JSON.parse(text) as Partial<Record<keyof CachedResponse, unknown>> | null;
+    const entry = JSON.parse(text) as Partial<Record<keyof CachedResponse | 'entities', unknown>> | null;
     if (typeof entry?.body !== 'string' || typeof entry.cacheControl !== 'string') return undefined;
     if (typeof entry.storedAt !== 'number' || typeof entry.expiresAt !== 'number') return undefined;
     const operationName = typeof entry.operationName === 'string' ? entry.operationName : undefined;
-    return { body: entry.body, bodyBytes: Buffer.byteLength(entry.body), cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt };
+    const entities = Array.isArray(entry.entities) ? entry.entities.filter((entity): entity is string => typeof entity === 'string') : [];
+    return { body: entry.body, bodyBytes: Buffer.byteLength(entry.body), cacheControl: entry.cacheControl, operationName, storedAt: entry.storedAt, expiresAt: entry.expiresAt, entities };
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import cors from 'cors';
+import { HeldEntities, type Invalidation } from '../cache/invalidation';
 import type { CacheableAnswer, CachedResponse, GraphQLParams, ResponseCache } from '../cache/responseCache';
 import type { Context } from '../context';
 import type { Metrics } from '../metrics';
@@ -23,7 +24,9 @@ export interface GraphQLRouteOptions {
    * credential headers are malformed (Apollo then refuses it while building the context).
    */
   scopesOf(headers: IncomingHttpHeaders): string[] | undefined;
-  createContext(req: IncomingMessage, cacheable: CacheableAnswer): Promise<Context>;
+  createContext(req: IncomingMessage, cacheable: CacheableAnswer, held: HeldEntities): Promise<Context>;
+  /** Tells what was written since a request began: its answer is then not stored. */
+  invalidation: Invalidation;
   /** Headers every GraphQL answer carries (`Vary` on the credential headers, when they are allowed). */
   headers: Record<string, string>;
   tracing: Tracing;
@@ -107,8 +110,9 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
 
     setAnswerHeaders(req, res);
     const cacheable: CacheableAnswer = {};
+    const held = new HeldEntities(options.invalidation);
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers: headerMapOf(req.headers), search, body: body() };
-    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.createContext(req, cacheable) });
+    const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.createContext(req, cacheable, held) });
 
     for (const [name, value] of answer.headers) res.setHeader(name, value);
     const status = answer.status ?? 200;
@@ -117,12 +121,11 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
       sendText(res, status, answer.body.string, answer.headers.get('content-type') ?? JSON_CONTENT_TYPE);
       const cacheControl = answer.headers.get('cache-control');
       if (key !== undefined && status === 200 && cacheable.maxAgeSeconds && cacheControl) {
-        responseCache.set(key, {
-          body: answer.body.string,
-          cacheControl,
-          operationName: cacheable.operationName,
-          maxAgeSeconds: cacheable.maxAgeSeconds,
-        });
+        responseCache.set(
+          key,
+          { body: answer.body.string, cacheControl, operationName: cacheable.operationName, maxAgeSeconds: cacheable.maxAgeSeconds },
+          { entities: [...held.entities], since: held.since },
+        );
       }
       return;
     }

@@ -1,6 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type DataLoader from 'dataloader';
 import type { EntityCache } from '../cache/entityCache';
+import type { HeldEntities } from '../cache/invalidation';
 import { staleMayStandInFor, type StaleEntities } from '../cache/staleData';
 import type { UpstreamService } from '../errors';
 import type { Metrics } from '../metrics';
@@ -16,6 +17,8 @@ export interface LoaderRequest {
   call: CallOptions;
   /** Where entities served from a stale entry are recorded, for the response to say so. */
   stale: StaleEntities;
+  /** The entities the answer holds, for the response cache's tags; and whether one was written since the request began. */
+  held: HeldEntities;
   metrics: Metrics;
   tracer: Tracer;
 }
@@ -77,7 +80,9 @@ async function batch<V, K extends number | string>(options: CachedBatchOptions<V
 
   for (const id of missing) {
     const outcome = fetched.get(id);
-    if (outcome !== undefined && !(outcome instanceof Error)) cache.setBehind(keyFor(id), outcome, outcome === null ? undefined : options.foundTtlSeconds?.(outcome));
+    // What was read before a write to it ended may be the old: it is not stored.
+    if (outcome === undefined || outcome instanceof Error || request.held.changed([keyFor(id)])) continue;
+    cache.setBehind(keyFor(id), outcome, outcome === null ? undefined : options.foundTtlSeconds?.(outcome));
   }
 
   return ids.map((id, index) => {

@@ -81,12 +81,15 @@ class Final {
  * Everything one account's upstream calls go through, outermost first: a deadline for the
  * whole call; retries of transient failures with exponential backoff and full jitter
  * (and one retry after an upstream's Retry-After when it fits the wait budget); a circuit
- * breaker; the account's rate limit; a concurrency cap; a timeout per attempt. Every call
- * this server makes upstream is a read, so every one may be retried. The policies are
- * built once per account.
+ * breaker; the account's rate limit; a concurrency cap; a timeout per attempt. A read may be
+ * retried after any transient failure. A write is never sent twice: it may have been applied
+ * even when no answer came, so only an upstream's "rate limited" (it refused, and applied
+ * nothing) is tried again. The policies are built once per account.
  */
 export class CallPolicy {
   private readonly retries: RetryPolicy;
+  /** A write's: only the upstream's own "rate limited" is tried again. */
+  private readonly writeRetries: RetryPolicy;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly inFlight: BulkheadPolicy;
   private readonly log: Logger;
@@ -108,6 +111,10 @@ export class CallPolicy {
       // Transient failures, and an upstream's "rate limited" whose Retry-After fits the wait budget.
       handleWhen((error) => error instanceof UpstreamError && (error.isTransient || (askedToWait(error) && error.retryAfter * 1000 <= options.maxWaitMs))),
       { maxAttempts: MAX_RETRIES, backoff: new DelegateBackoff(retryDelay) },
+    );
+    this.writeRetries = retry(
+      handleWhen((error) => askedToWait(error) && error.retryAfter * 1000 <= options.maxWaitMs),
+      { maxAttempts: 1, backoff: new DelegateBackoff(retryDelay) },
     );
     // Transient failures open the circuit. Any other failure of a probe closes it, as cockatiel
     // does: one the rate limit held back says nothing against the upstream, and the next
@@ -136,20 +143,21 @@ export class CallPolicy {
   /**
    * Runs one upstream call; `method` names it in metrics and traces (`GET /customers/{id}`,
    * `get.visitors`). Its span holds one span an attempt, each with its wait for budget.
+   * A `write` is sent once (see the class).
    */
-  run<T>(method: string, attempt: Attempt<T>): Promise<T> {
+  run<T>(method: string, attempt: Attempt<T>, { write = false } = {}): Promise<T> {
     const { service, tracer } = this.options;
     const attributes = { [ATTRIBUTES.service]: service, [ATTRIBUTES.method]: method };
-    return inSpan(tracer, `${service} ${method}`, { attributes }, (span) => this.call(method, attempt, span));
+    return inSpan(tracer, `${service} ${method}`, { attributes }, (span) => this.call(method, attempt, span, write ? this.writeRetries : this.retries));
   }
 
-  private async call<T>(method: string, attempt: Attempt<T>, span: Span): Promise<T> {
+  private async call<T>(method: string, attempt: Attempt<T>, span: Span, retries: RetryPolicy): Promise<T> {
     const { deadlineMs } = this.options;
     const deadline = Date.now() + deadlineMs;
     let waitedAsAsked = false;
 
     try {
-      const result = await this.retries.execute(async ({ attempt: tries }) => {
+      const result = await retries.execute(async ({ attempt: tries }) => {
         span.setAttribute(ATTRIBUTES.attempts, tries + 1);
         try {
           return await this.attempt(method, attempt, deadline, tries + 1);

@@ -20,7 +20,7 @@ export interface CallOptions {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the upstream's base URL, starting with `/` (or empty for the base itself). */
   path: string;
   headers?: Record<string, string>;
