@@ -80,13 +80,25 @@ beforeAll(async () => {
   const context = { customerSearch: async () => ({ customers: [customer], total: 1 }) };
   const connection = await searchCustomers({}, { filter: { city: 'Kyiv' } }, context, {});
   Object.assign(domainObjects, { CustomerConnection: connection, CustomerEdge: connection.edges[0], PageInfo: connection.pageInfo });
+
+  // The mutations' payloads as their resolvers build them: one done, one refused before any call.
+  const writing = {
+    customerWrites: { scope: 'helpcrunch:test', update: async () => ({ done: customer }), before: async () => customer, remove: async () => ({ done: true }) },
+    writes: { once: async (write: { send(): Promise<unknown> }) => ({ result: await write.send(), replayed: false }), invalidate: async () => undefined },
+  };
+  const mutationInfo = { path: { key: 'write' } };
+  const updated = await resolved.Mutation!.updateCustomer!({}, { id: customer.id, input: { name: 'New Name' } }, writing, mutationInfo);
+  const refused = await resolved.Mutation!.createCustomer!({}, { input: { email: 'not an email' } }, writing, mutationInfo);
+  const deleted = await resolved.Mutation!.deleteCustomer!({}, { id: customer.id }, writing, mutationInfo);
+  expect([updated.customer, refused.userErrors.length, deleted.deletedCustomerId]).toEqual([customer, 1, customer.id]);
+  Object.assign(domainObjects, { CustomerPayload: updated, CustomerUserError: refused.userErrors[0], DeleteCustomerPayload: deleted });
 });
 
 const schema = buildGraphSchema();
-/** The object types this subgraph serves: not the root, federation's or introspection's own. */
+/** The object types this subgraph serves: not the roots, federation's or introspection's own. */
 const servedTypes = Object.values(schema.getTypeMap())
   .filter(isObjectType)
-  .filter((type) => !type.name.startsWith('_') && type !== schema.getQueryType());
+  .filter((type) => !type.name.startsWith('_') && type !== schema.getQueryType() && type !== schema.getMutationType());
 
 test('every object type the schema serves is resolved from a domain type, or built by a resolver', () => {
   expect(servedTypes.map((type) => type.name).sort()).toEqual(Object.keys(domainObjects).sort());

@@ -171,6 +171,26 @@ export type CommunicationKind =
   /** A message left through a site's form while no one was online (`get.offline_messages_report`). */
   | 'OFFLINE_MESSAGE';
 
+/** A new customer's fields. HelpCrunch requires none, but a customer with none is refused here. */
+export type CreateCustomerInput = {
+  blocked?: InputMaybe<Scalars['Boolean']['input']>;
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** A flat JSON object of string, number, boolean or null values. */
+  customData?: InputMaybe<Scalars['JSON']['input']>;
+  /** A valid email address. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** An ISO 639-1 language code, e.g. `en`. */
+  locale?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  /** Free text, as HelpCrunch keeps phones; it must hold a digit. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  tags?: InputMaybe<Array<TagInput>>;
+  unsubscribed?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Your own id for the customer (from your CRM, say); unique in the account. */
+  userId?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A HelpCrunch customer (contact), fetched from the HelpCrunch REST API v1. */
 export type Customer = {
   __typename?: 'Customer';
@@ -286,6 +306,47 @@ export type CustomerOrder =
   | 'LAST_SEEN_ASC'
   | 'LAST_SEEN_DESC';
 
+export type CustomerPayload = {
+  __typename?: 'CustomerPayload';
+  /** The customer as the write left it; null when it was refused. */
+  customer?: Maybe<Customer>;
+  /** True when this is the kept first result of the request's Idempotency-Key: nothing was sent. */
+  replayed: Scalars['Boolean']['output'];
+  /** Why the write was refused, each at the path of the input at fault; empty when it was done. */
+  userErrors: Array<CustomerUserError>;
+};
+
+/** A refusal of a write's input. */
+export type CustomerUserError = {
+  __typename?: 'CustomerUserError';
+  code: CustomerUserErrorCode;
+  /** The path of the argument at fault, e.g. `["input", "email"]`; `["input"]` for the input as a whole. */
+  field: Array<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+};
+
+export type CustomerUserErrorCode =
+  /** The value is not one this field takes. */
+  | 'INVALID'
+  /** There is no customer with this id. */
+  | 'NOT_FOUND'
+  /** HelpCrunch refused the input for a reason its answer names. */
+  | 'REFUSED'
+  /** Something must be given. */
+  | 'REQUIRED'
+  /** Another customer of the account has this value (a `userId`). */
+  | 'TAKEN'
+  /** Longer than this field takes. */
+  | 'TOO_LONG';
+
+export type DeleteCustomerPayload = {
+  __typename?: 'DeleteCustomerPayload';
+  /** The id of the customer deleted; null when the delete was refused. */
+  deletedCustomerId?: Maybe<Scalars['ID']['output']>;
+  replayed: Scalars['Boolean']['output'];
+  userErrors: Array<CustomerUserError>;
+};
+
 export type Department = {
   __typename?: 'Department';
   id: Scalars['ID']['output'];
@@ -361,6 +422,105 @@ export type MessageType =
   | 'PRIVATE'
   /** A note HelpCrunch writes itself, e.g. of a status change. */
   | 'TECH';
+
+/**
+ * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
+ * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
+ * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
+ * answered again (`replayed: true`) to any request that sends the key again with the same
+ * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
+ * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
+ * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Creates a customer (`POST /customers`). At least one field must be given. */
+  createCustomer: CustomerPayload;
+  /** Deletes a customer (`DELETE /customers/{id}`). */
+  deleteCustomer: DeleteCustomerPayload;
+  /** Adds tags to a customer (`PUT /customers/{id}/tags`); a tag the account does not have yet is created. */
+  tagCustomer: CustomerPayload;
+  /** Removes tags from a customer, by name (`DELETE /customers/{id}/tags`). */
+  untagCustomer: CustomerPayload;
+  /**
+   * Changes the fields given and no other (`PATCH /customers/{id}`); a field given as null is
+   * cleared. Tags change through `tagCustomer` and `untagCustomer`.
+   */
+  updateCustomer: CustomerPayload;
+};
+
+
+/**
+ * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
+ * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
+ * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
+ * answered again (`replayed: true`) to any request that sends the key again with the same
+ * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
+ * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
+ * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ */
+export type MutationCreateCustomerArgs = {
+  input: CreateCustomerInput;
+};
+
+
+/**
+ * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
+ * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
+ * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
+ * answered again (`replayed: true`) to any request that sends the key again with the same
+ * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
+ * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
+ * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ */
+export type MutationDeleteCustomerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
+ * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
+ * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
+ * answered again (`replayed: true`) to any request that sends the key again with the same
+ * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
+ * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
+ * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ */
+export type MutationTagCustomerArgs = {
+  id: Scalars['ID']['input'];
+  tags: Array<TagInput>;
+};
+
+
+/**
+ * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
+ * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
+ * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
+ * answered again (`replayed: true`) to any request that sends the key again with the same
+ * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
+ * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
+ * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ */
+export type MutationUntagCustomerArgs = {
+  id: Scalars['ID']['input'];
+  tags: Array<Scalars['String']['input']>;
+};
+
+
+/**
+ * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
+ * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
+ * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
+ * answered again (`replayed: true`) to any request that sends the key again with the same
+ * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
+ * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
+ * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ */
+export type MutationUpdateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateCustomerInput;
+};
 
 export type OfflineMessage = Communication & {
   __typename?: 'OfflineMessage';
@@ -517,6 +677,13 @@ export type Tag = {
   name: Scalars['String']['output'];
 };
 
+export type TagInput = {
+  /** A CSS colour for a tag the account does not have yet, e.g. `#00c2e0`. */
+  color?: InputMaybe<Scalars['String']['input']>;
+  /** Case-sensitive, as HelpCrunch keeps tags. */
+  name: Scalars['String']['input'];
+};
+
 /** One text condition: give `equals`, `contains`, or both. */
 export type TextFilter = {
   contains?: InputMaybe<Scalars['String']['input']>;
@@ -554,6 +721,21 @@ export type TimelineItem = Call | Chat | OfflineMessage | VisitorChat;
 export type TimelineSource =
   | 'COMAGIC'
   | 'HELPCRUNCH';
+
+/** The fields to change: one left out stays as it is, one given as null is cleared. */
+export type UpdateCustomerInput = {
+  blocked?: InputMaybe<Scalars['Boolean']['input']>;
+  company?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the customer's custom attributes: a flat JSON object. */
+  customData?: InputMaybe<Scalars['JSON']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  locale?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  unsubscribed?: InputMaybe<Scalars['Boolean']['input']>;
+  userId?: InputMaybe<Scalars['String']['input']>;
+};
 
 /** A CoMagic (UIS) site visitor with the contact details it left. */
 export type Visitor = {
@@ -768,12 +950,17 @@ export type ResolversTypes = {
   CommunicationConnection: ResolverTypeWrapper<Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversTypes['CommunicationEdge']> }>>;
   CommunicationEdge: ResolverTypeWrapper<Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversTypes['Communication'] }>>;
   CommunicationKind: ResolverTypeWrapper<Mapped<CommunicationKind>>;
+  CreateCustomerInput: ResolverTypeWrapper<Mapped<CreateCustomerInput>>;
   Customer: ResolverTypeWrapper<Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversTypes['Device']>, timeline?: Maybe<ResolversTypes['Timeline']> }>>;
   CustomerConnection: ResolverTypeWrapper<Mapped<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>>;
   CustomerEdge: ResolverTypeWrapper<Mapped<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>>;
   CustomerFilter: ResolverTypeWrapper<Mapped<CustomerFilter>>;
   CustomerOrder: ResolverTypeWrapper<Mapped<CustomerOrder>>;
+  CustomerPayload: ResolverTypeWrapper<Mapped<Omit<CustomerPayload, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }>>;
+  CustomerUserError: ResolverTypeWrapper<Mapped<CustomerUserError>>;
+  CustomerUserErrorCode: ResolverTypeWrapper<Mapped<CustomerUserErrorCode>>;
   DateTime: ResolverTypeWrapper<Mapped<Scalars['DateTime']['output']>>;
+  DeleteCustomerPayload: ResolverTypeWrapper<Mapped<DeleteCustomerPayload>>;
   Department: ResolverTypeWrapper<Mapped<Department>>;
   Device: ResolverTypeWrapper<Mapped<Device>>;
   Employee: ResolverTypeWrapper<Mapped<Employee>>;
@@ -784,18 +971,21 @@ export type ResolversTypes = {
   MessageConnection: ResolverTypeWrapper<Mapped<MessageConnection>>;
   MessageEdge: ResolverTypeWrapper<Mapped<MessageEdge>>;
   MessageType: ResolverTypeWrapper<Mapped<MessageType>>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OfflineMessage: ResolverTypeWrapper<Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   OfflineMessageStatus: ResolverTypeWrapper<Mapped<OfflineMessageStatus>>;
   PageInfo: ResolverTypeWrapper<Mapped<PageInfo>>;
   Person: ResolverTypeWrapper<Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications?: Maybe<ResolversTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversTypes['Customer']>>, timeline?: Maybe<ResolversTypes['Timeline']>, visitors: Array<ResolversTypes['Visitor']> }>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Mapped<Tag>>;
+  TagInput: ResolverTypeWrapper<Mapped<TagInput>>;
   TextFilter: ResolverTypeWrapper<Mapped<TextFilter>>;
   TimeRange: ResolverTypeWrapper<Mapped<TimeRange>>;
   Timeline: ResolverTypeWrapper<Mapped<Omit<Timeline, 'edges'> & { edges: Array<ResolversTypes['TimelineEdge']> }>>;
   TimelineEdge: ResolverTypeWrapper<Mapped<Omit<TimelineEdge, 'node'> & { node: ResolversTypes['TimelineItem'] }>>;
   TimelineItem: Mapped<ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TimelineItem']>>;
   TimelineSource: ResolverTypeWrapper<Mapped<TimelineSource>>;
+  UpdateCustomerInput: ResolverTypeWrapper<Mapped<UpdateCustomerInput>>;
   Visitor: ResolverTypeWrapper<Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications?: Maybe<ResolversTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversTypes['Customer']>>, person?: Maybe<ResolversTypes['Person']> }>>;
   VisitorChat: ResolverTypeWrapper<Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversTypes['Visitor']> }>>;
   VisitorChatInitiator: ResolverTypeWrapper<Mapped<VisitorChatInitiator>>;
@@ -816,11 +1006,15 @@ export type ResolversParentTypes = {
   Communication: ResolversInterfaceTypes<ResolversParentTypes>['Communication'];
   CommunicationConnection: Mapped<Omit<CommunicationConnection, 'edges'> & { edges: Array<ResolversParentTypes['CommunicationEdge']> }>;
   CommunicationEdge: Mapped<Omit<CommunicationEdge, 'node'> & { node: ResolversParentTypes['Communication'] }>;
+  CreateCustomerInput: Mapped<CreateCustomerInput>;
   Customer: Mapped<Omit<Customer, 'device' | 'timeline'> & { device?: Maybe<ResolversParentTypes['Device']>, timeline?: Maybe<ResolversParentTypes['Timeline']> } | FederationReferenceTypes['Customer']>;
   CustomerConnection: Mapped<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> }>;
   CustomerEdge: Mapped<Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] }>;
   CustomerFilter: Mapped<CustomerFilter>;
+  CustomerPayload: Mapped<Omit<CustomerPayload, 'customer'> & { customer?: Maybe<ResolversParentTypes['Customer']> }>;
+  CustomerUserError: Mapped<CustomerUserError>;
   DateTime: Mapped<Scalars['DateTime']['output']>;
+  DeleteCustomerPayload: Mapped<DeleteCustomerPayload>;
   Department: Mapped<Department>;
   Device: Mapped<Device>;
   Employee: Mapped<Employee>;
@@ -829,16 +1023,19 @@ export type ResolversParentTypes = {
   Message: Mapped<Message>;
   MessageConnection: Mapped<MessageConnection>;
   MessageEdge: Mapped<MessageEdge>;
+  Mutation: Record<PropertyKey, never>;
   OfflineMessage: Mapped<Omit<OfflineMessage, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   PageInfo: Mapped<PageInfo>;
   Person: Mapped<Omit<Person, 'communications' | 'customers' | 'timeline' | 'visitors'> & { communications?: Maybe<ResolversParentTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversParentTypes['Customer']>>, timeline?: Maybe<ResolversParentTypes['Timeline']>, visitors: Array<ResolversParentTypes['Visitor']> } | FederationReferenceTypes['Person']>;
   Query: Record<PropertyKey, never>;
   Tag: Mapped<Tag>;
+  TagInput: Mapped<TagInput>;
   TextFilter: Mapped<TextFilter>;
   TimeRange: Mapped<TimeRange>;
   Timeline: Mapped<Omit<Timeline, 'edges'> & { edges: Array<ResolversParentTypes['TimelineEdge']> }>;
   TimelineEdge: Mapped<Omit<TimelineEdge, 'node'> & { node: ResolversParentTypes['TimelineItem'] }>;
   TimelineItem: Mapped<ResolversUnionTypes<ResolversParentTypes>['TimelineItem']>;
+  UpdateCustomerInput: Mapped<UpdateCustomerInput>;
   Visitor: Mapped<Omit<Visitor, 'communications' | 'customers' | 'person'> & { communications?: Maybe<ResolversParentTypes['CommunicationConnection']>, customers?: Maybe<Array<ResolversParentTypes['Customer']>>, person?: Maybe<ResolversParentTypes['Person']> } | FederationReferenceTypes['Visitor']>;
   VisitorChat: Mapped<Omit<VisitorChat, 'visitor'> & { visitor?: Maybe<ResolversParentTypes['Visitor']> }>;
   Boolean: Mapped<Scalars['Boolean']['output']>;
@@ -960,9 +1157,27 @@ export type CustomerEdgeResolvers<ContextType = Context, ParentType extends Reso
   node?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
 };
 
+export type CustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerPayload'] = ResolversParentTypes['CustomerPayload']> = {
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CustomerUserError']>, ParentType, ContextType>;
+};
+
+export type CustomerUserErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerUserError'] = ResolversParentTypes['CustomerUserError']> = {
+  code?: Resolver<ResolversTypes['CustomerUserErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeleteCustomerPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteCustomerPayload'] = ResolversParentTypes['DeleteCustomerPayload']> = {
+  deletedCustomerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['CustomerUserError']>, ParentType, ContextType>;
+};
 
 export type DepartmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Department'] = ResolversParentTypes['Department']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1012,6 +1227,14 @@ export type MessageConnectionResolvers<ContextType = Context, ParentType extends
 export type MessageEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MessageEdge'] = ResolversParentTypes['MessageEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationCreateCustomerArgs, 'input'>>;
+  deleteCustomer?: Resolver<ResolversTypes['DeleteCustomerPayload'], ParentType, ContextType, RequireFields<MutationDeleteCustomerArgs, 'id'>>;
+  tagCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationTagCustomerArgs, 'id' | 'tags'>>;
+  untagCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUntagCustomerArgs, 'id' | 'tags'>>;
+  updateCustomer?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'id' | 'input'>>;
 };
 
 export type OfflineMessageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OfflineMessage'] = ResolversParentTypes['OfflineMessage']> = {
@@ -1120,7 +1343,10 @@ export type Resolvers<ContextType = Context> = {
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
+  CustomerPayload?: CustomerPayloadResolvers<ContextType>;
+  CustomerUserError?: CustomerUserErrorResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteCustomerPayload?: DeleteCustomerPayloadResolvers<ContextType>;
   Department?: DepartmentResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
   Employee?: EmployeeResolvers<ContextType>;
@@ -1129,6 +1355,7 @@ export type Resolvers<ContextType = Context> = {
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   OfflineMessage?: OfflineMessageResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;

@@ -5,7 +5,7 @@ import type { CallOptions, HttpResponse, UpstreamConnection } from '../../transp
 import { helpcrunchError } from './errors';
 import { customerListSchema, customerPageSchema, customerSchema, type Customer, type CustomerPage } from './customer';
 import { chatPageSchema, chatSchema, messagePageSchema, type Chat, type ChatPage, type MessagePage } from './chat';
-import type { ChatSearchRequest, SearchRequest } from './wire';
+import { wireErrorBodySchema, type ChatSearchRequest, type CustomerWrite, type SearchRequest, type TagWrite } from './wire';
 
 /** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
 export const SEARCH_PAGE_SIZE = 100;
@@ -17,12 +17,24 @@ export interface HelpCrunchClientOptions {
   policy: CallPolicy;
 }
 
+/** HelpCrunch's refusal of one part of a write's body: the field (or entity) its error names, and what it said. */
+export interface Refusal {
+  /** The error's code when it names a field (`email`, `userId`); undefined when it names none. */
+  field: string | undefined;
+  message: string;
+}
+
+/** What a write answered: the customer it left, HelpCrunch's refusals of its input (a 400), or null when there is no such customer (a 404). */
+export type WriteAnswer<T> = { done: T } | { refused: Refusal[] } | null;
+
 interface HelpCrunchRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** The path with its ids left out, to name the call in metrics; the path itself when it has none. */
   route?: string;
   body?: unknown;
+  /** Sent once: never retried after no answer (see CallPolicy); its 400 is an answer, not an error. */
+  write?: boolean;
 }
 
 /** A typed client for the parts of the HelpCrunch REST API v1 this graph uses, for one account. */
@@ -84,13 +96,48 @@ export class HelpCrunchClient {
     return this.parse(response, messagePageSchema);
   }
 
+  /** `POST /customers` (201 with the customer). */
+  async createCustomer(body: CustomerWrite, call: CallOptions): Promise<WriteAnswer<Customer>> {
+    return this.write(call, { method: 'POST', path: '/customers', body }, this.customerOf);
+  }
+
+  /** `PATCH /customers/{id}`: only the fields sent change, and a null clears one. */
+  async updateCustomer(id: number, body: CustomerWrite, call: CallOptions): Promise<WriteAnswer<Customer>> {
+    return this.write(call, { method: 'PATCH', path: `/customers/${id}`, route: '/customers/{id}', body }, this.customerOf);
+  }
+
+  /** `PUT /customers/{id}/tags`: adds the tags (HelpCrunch creates a tag it does not have yet). */
+  async tagCustomer(id: number, tags: TagWrite[], call: CallOptions): Promise<WriteAnswer<Customer>> {
+    return this.write(call, { method: 'PUT', path: `/customers/${id}/tags`, route: '/customers/{id}/tags', body: { tags } }, this.customerOf);
+  }
+
+  /** `DELETE /customers/{id}/tags`: removes the tags named. */
+  async untagCustomer(id: number, tags: TagWrite[], call: CallOptions): Promise<WriteAnswer<Customer>> {
+    return this.write(call, { method: 'DELETE', path: `/customers/${id}/tags`, route: '/customers/{id}/tags', body: { tags } }, this.customerOf);
+  }
+
+  /** `DELETE /customers/{id}`: HelpCrunch answers 200 with "Ok", whatever its body's type. */
+  async deleteCustomer(id: number, call: CallOptions): Promise<WriteAnswer<true>> {
+    return this.write(call, { method: 'DELETE', path: `/customers/${id}`, route: '/customers/{id}' }, () => true as const);
+  }
+
+  /** A write, sent once: its 400 is HelpCrunch's refusals, its 404 null, its success what `answer` reads of it. */
+  private async write<T>(call: CallOptions, request: HelpCrunchRequest, answer: (response: HttpResponse) => T): Promise<WriteAnswer<T>> {
+    const response = await this.send(call, { ...request, write: true });
+    if (response.status === 404) return null;
+    if (response.status === 400 || response.status === 422) return { refused: refusalsOf(response.json) };
+    return { done: answer(response) };
+  }
+
+  private customerOf = (response: HttpResponse): Customer => this.parse(response, customerSchema);
+
   /**
    * One call through the account's policy. Errors are raised inside the attempt, so that
    * the policy sees a 5xx (to retry) or a 429 (to hold off) for what it is.
    */
   private async send(call: CallOptions, request: HelpCrunchRequest): Promise<HttpResponse> {
     const { connection, apiKey, policy } = this.options;
-    const { method, path, body } = request;
+    const { method, path, body, write = false } = request;
     return policy.run(`${method} ${request.route ?? path}`, async (signal, timeoutMs) => {
       const response = await connection.send({
         method,
@@ -101,11 +148,10 @@ export class HelpCrunchClient {
         signal,
         timeoutMs,
       });
-      if ((response.status < 200 || response.status >= 300) && response.status !== 404) {
-        throw helpcrunchError(response, [apiKey]);
-      }
+      const answered = (response.status >= 200 && response.status < 300) || response.status === 404 || (write && (response.status === 400 || response.status === 422));
+      if (!answered) throw helpcrunchError(response, [apiKey]);
       return response;
-    });
+    }, { write });
   }
 
   private parse<T>(response: HttpResponse, schema: z.ZodType<T, unknown>): T {
@@ -126,4 +172,17 @@ export class HelpCrunchClient {
     }
     return parsed.data;
   }
+}
+
+/** A 400's `{"errors":[{"code":"invalid_request"}, {"code":"email","message":…}]}`: each entry but the generic one. */
+function refusalsOf(body: unknown): Refusal[] {
+  const parsed = wireErrorBodySchema.safeParse(body);
+  const entries = parsed.success ? parsed.data.errors : [];
+  const specific = entries.filter((entry) => entry.code !== 'invalid_request');
+  const chosen = specific.length > 0 ? specific : entries;
+  const refusals = chosen.map((entry) => ({
+    field: typeof entry.code === 'string' && entry.code !== 'invalid_request' ? entry.code : undefined,
+    message: typeof entry.message === 'string' ? entry.message : 'HelpCrunch refused this value',
+  }));
+  return refusals.length > 0 ? refusals : [{ field: undefined, message: 'HelpCrunch refused the write' }];
 }

@@ -28,6 +28,15 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
   loaders: ({ client, scope }, cache, request) => createHelpCrunchLoaders(client, cache, scope, request),
   refusing: (error) => ({
     customers: refusingLoader(error),
+    customerWrites: {
+      scope: '',
+      create: () => Promise.reject(error),
+      update: () => Promise.reject(error),
+      tag: () => Promise.reject(error),
+      untag: () => Promise.reject(error),
+      remove: () => Promise.reject(error),
+      before: () => Promise.reject(error),
+    },
     customerSearch: () => Promise.reject(error),
     customersByContact: refusingLoader(error),
     chats: refusingLoader(error),

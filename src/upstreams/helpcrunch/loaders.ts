@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityCache } from '../../cache/entityCache';
-import { CONTACT_RULES, type ContactKey } from '../../contacts';
+import { CONTACT_RULES, emailKey, phoneKey, type ContactKey } from '../../contacts';
 import { refusedOwnRequest } from '../../errors';
 import { asError, cachedBatch, cachedListBatch, chunksOf, fetchEach, inHalves, type LoaderRequest, type Outcome } from '../../loaders/cachedBatch';
-import { SEARCH_PAGE_SIZE, type HelpCrunchClient } from './client';
+import { SEARCH_PAGE_SIZE, type HelpCrunchClient, type WriteAnswer } from './client';
 import { createChatLoaders, type ChatLoaders } from './chatLoaders';
 import { contactFilters, hasContact } from './contacts';
 import { CUSTOMER_SHAPE, type Customer, type CustomerPage } from './customer';
-import type { SearchRequest } from './wire';
+import type { CustomerWrite, SearchRequest, TagWrite } from './wire';
 
 export type CustomerLoader = DataLoader<number, Customer | null>;
 
 export interface HelpCrunchLoaders extends ChatLoaders {
   customers: CustomerLoader;
+  /** What the mutations write with: this account's client and what its writes change. */
+  customerWrites: CustomerWrites;
   /** One page of a search; every customer on it is then known to `customers` and the cache. */
   customerSearch(request: SearchRequest): Promise<CustomerPage>;
   /** The customers who have a contact (an email, a phone), for the link from CoMagic's persons and visitors. */
@@ -34,6 +36,50 @@ const MAX_CUSTOMERS_A_CONTACT = 5 * SEARCH_PAGE_SIZE;
  */
 const MAX_FILTERS_A_SEARCH = 1_000;
 
+/** A customer, as its entity-cache key names it: the tag of every answer holding it. */
+export function customerEntity(scope: string, id: number | string): string {
+  return `${scope}:customer:v${CUSTOMER_SHAPE}:${id}`;
+}
+
+/** The customers of a contact, as their entity-cache key names them (the contact only as a digest). */
+export function contactEntity(scope: string, key: ContactKey): string {
+  return `${scope}:contact:v${CUSTOMER_SHAPE}.${CONTACT_RULES}:${digest(key)}`;
+}
+
+/** Every search's answer of an account: any write may change what a search finds. */
+export function searchEntity(scope: string): string {
+  return `${scope}:customer-search`;
+}
+
+/** The entities a write to these customers (as they were, and as they are) changes: each customer, and the customers of its email and its phone. */
+export function entitiesOf(scope: string, customers: ReadonlyArray<Pick<Customer, 'id' | 'email' | 'phone'> | null>): string[] {
+  const entities = new Set([searchEntity(scope)]);
+  for (const customer of customers) {
+    if (!customer) continue;
+    entities.add(customerEntity(scope, customer.id));
+    // As hasContact links a customer: its phone read as written.
+    const contacts = [customer.email === null ? undefined : emailKey(customer.email), customer.phone === null ? undefined : phoneKey(customer.phone)];
+    for (const contact of contacts) if (contact) entities.add(contactEntity(scope, contact));
+  }
+  return [...entities];
+}
+
+/** One account's writes, and what they need to know of a customer before it changes. */
+export interface CustomerWrites {
+  /** The account's cache scope: its entities' keys, and its Idempotency-Key records, are its own. */
+  scope: string;
+  create(body: CustomerWrite): Promise<WriteAnswer<Customer>>;
+  update(id: number, body: CustomerWrite): Promise<WriteAnswer<Customer>>;
+  tag(id: number, tags: TagWrite[]): Promise<WriteAnswer<Customer>>;
+  untag(id: number, tags: TagWrite[]): Promise<WriteAnswer<Customer>>;
+  remove(id: number): Promise<WriteAnswer<true>>;
+  /**
+   * The customer as it is before a write, to drop its contacts' links: the cached copy (a
+   * stale one will do: a contact changes seldom), else HelpCrunch's; null when there is none.
+   */
+  before(id: number): Promise<Customer | null>;
+}
+
 /**
  * The loaders of one request. Customers by HelpCrunch id: a batch becomes one
  * `POST /customers/search` per 100 ids (matched by id, never by position); ids the search
@@ -42,10 +88,11 @@ const MAX_FILTERS_A_SEARCH = 1_000;
  * 1,000 filters, OR-ed, matched on this side (see contacts.ts).
  */
 export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityCache, scope: string, request: LoaderRequest): HelpCrunchLoaders {
-  const { call } = request;
-  const keyOf = (id: number) => `${scope}:customer:v${CUSTOMER_SHAPE}:${id}`;
-  const customers: CustomerLoader = new DataLoader((ids) =>
-    cachedBatch<Customer>({
+  const { call, held } = request;
+  const keyOf = (id: number) => customerEntity(scope, id);
+  const customers: CustomerLoader = new DataLoader((ids) => {
+    for (const id of ids) held.hold(keyOf(id));
+    return cachedBatch<Customer>({
       loader: 'customers',
       service: 'helpcrunch',
       cache,
@@ -53,28 +100,32 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       ids,
       keyFor: keyOf,
       fetchMissing: (missing) => fetchCustomers(client, missing, request),
-    }),
-  );
+    });
+  });
 
   /** Customers a search found: asked for by id later in this request, or in the cache's time, they cost no call. */
   const found = (list: readonly Customer[]) => {
     for (const customer of list) {
       const id = Number(customer.id);
+      const key = keyOf(id);
+      held.hold(key);
       customers.clear(id).prime(id, customer);
-      cache.setBehind(keyOf(id), customer);
+      if (!held.changed([key])) cache.setBehind(key, customer);
     }
   };
 
   // No contact is stored as null: a contact of no customer is an empty list.
-  const customersByContact = new DataLoader<ContactKey, Customer[]>((keys) =>
-    cachedListBatch<Customer, ContactKey>({
+  // A write drops the links of its customer's email and phone: an answer holding a link is tagged with it.
+  const customersByContact = new DataLoader<ContactKey, Customer[]>((keys) => {
+    for (const key of keys) held.hold(contactEntity(scope, key));
+    return cachedListBatch<Customer, ContactKey>({
       loader: 'customersByContact',
       service: 'helpcrunch',
       cache,
       request,
       ids: keys,
       // The contact is in the key only as a digest: the store's keys hold no one's email or phone.
-      keyFor: (key) => `${scope}:contact:v${CUSTOMER_SHAPE}.${CONTACT_RULES}:${digest(key)}`,
+      keyFor: (key) => contactEntity(scope, key),
       fetchMissing: async (missing) => {
         const byContact = await searchContacts(client, missing, request);
         found([...new Set([...byContact.values()].flat())]);
@@ -83,12 +134,25 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       // A contact of no customer may have one soon: it is fresh only as long as a customer not
       // found, and is kept stale all the same, so that a person's other contacts can stand in.
       foundTtlSeconds: (list) => (list.length === 0 ? cache.ttl.notFoundSeconds : undefined),
-    }),
-  );
+    });
+  });
 
   return {
     customers,
+    customerWrites: {
+      scope,
+      create: (body) => client.createCustomer(body, call),
+      update: (id, body) => client.updateCustomer(id, body, call),
+      tag: (id, tags) => client.tagCustomer(id, tags, call),
+      untag: (id, tags) => client.untagCustomer(id, tags, call),
+      remove: (id) => client.deleteCustomer(id, call),
+      before: async (id) => {
+        const [cached] = await cache.getMany<Customer>([keyOf(id)]);
+        return cached?.value ?? client.getCustomer(id, call);
+      },
+    },
     customerSearch: async (search) => {
+      held.hold(searchEntity(scope));
       const page = await client.search(search, call);
       found(page.customers);
       return page;

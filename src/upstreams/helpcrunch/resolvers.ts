@@ -10,6 +10,8 @@ import { cursorOf, searchPage } from './search';
 import type * as Domain from './customer';
 import type { HelpCrunchLoaders } from './loaders';
 
+export { Mutation } from './mutations';
+
 /** What HelpCrunch's resolvers are handed: a request's context with its loaders. */
 type HelpCrunchContext = Context & HelpCrunchLoaders;
 

@@ -1,13 +1,15 @@
 import type { RawChat, RawMessage } from './sandboxChats';
 import type { HelpCrunchDataset, RawCustomer } from './sandboxData';
 import { FakeHttpServer, type FakeReply, type RecordedCall } from '../../sandbox/fakeHttpServer';
+import { fail, invalid, notFound } from './sandboxReplies';
+import { customerWrite } from './sandboxWrites';
 
 /**
  * A HelpCrunch REST API v1 that runs in-process, for local development, tests and
  * benchmarks. It speaks the documented API: Bearer auth, `GET /v1/customers/{id}`,
  * `GET /v1/customers`, `POST /v1/customers/search`, `GET /v1/chats/{id}`, `POST /v1/chats/search`,
- * `GET /v1/chats/{id}/messages`, the `{"errors":[...]}` bodies, and the
- * 120-requests-a-minute limit per account.
+ * `GET /v1/chats/{id}/messages`, the customer writes (sandboxWrites.ts), the `{"errors":[...]}`
+ * bodies, and the 120-requests-a-minute limit per account.
  */
 export interface HelpCrunchSandboxOptions {
   /** API key → that account's data. */
@@ -67,6 +69,8 @@ function route(call: RecordedCall, dataset: HelpCrunchDataset): FakeReply {
   if (call.method === 'POST' && url.pathname === '/v1/customers/search') {
     return search(call.body, dataset);
   }
+  const written = customerWrite(call, url, dataset);
+  if (written) return written;
   const chatPath = /^\/v1\/chats\/([^/]+)(\/messages)?$/.exec(url.pathname);
   if (call.method === 'GET' && chatPath) {
     const chat = /^\d+$/.test(chatPath[1]!) ? dataset.chats.get(Number(chatPath[1])) : undefined;
@@ -138,10 +142,6 @@ function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** The newer docs' 404: the generic code, then `not_found`. */
-function notFound(message: string): FakeReply {
-  return { status: 404, body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: 'not_found', message }] } };
-}
 
 type Operator = '=' | '!=' | '>' | '<' | '>=' | '<=' | '~' | '!~';
 const OPERATORS: Operator[] = ['=', '!=', '>', '<', '>=', '<=', '~', '!~'];
@@ -296,14 +296,4 @@ function sorting(field: 'lastSeen' | 'firstSeen', order: 'asc' | 'desc') {
   return (a: RawCustomer, b: RawCustomer): number => sign * ((Number(a[field]) || 0) - (Number(b[field]) || 0) || a.id - b.id);
 }
 
-function fail(status: number, code: string, message: string): FakeReply {
-  return { status, body: { errors: [{ code, message }] } };
-}
 
-/** The newer docs' 400: a generic code, then one naming the field or entity at fault. */
-function invalid(field: string, message: string): FakeReply {
-  return {
-    status: 400,
-    body: { errors: [{ code: 'invalid_request', message: 'Invalid request' }, { code: field, message }] },
-  };
-}

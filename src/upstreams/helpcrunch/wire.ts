@@ -159,3 +159,28 @@ export interface ChatSearchRequest {
   sort: 'chats.createdAt';
   order: 'desc';
 }
+
+/**
+ * A customer's fields as `POST /customers` and `PATCH /customers/{id}` take them
+ * (create-customer-v1, update-customer-v1): a field left out stays as it is, a null clears
+ * it. customData goes as `[{property, value}]`, as both documents' examples send it.
+ */
+export interface CustomerWrite {
+  name?: string | null;
+  email?: string | null;
+  userId?: string | null;
+  company?: string | null;
+  phone?: string | null;
+  notes?: string | null;
+  locale?: string | null;
+  unsubscribed?: boolean | null;
+  blocked?: boolean | null;
+  customData?: Array<{ property: string; value: string | number | boolean | null }> | null;
+  tags?: TagWrite[];
+}
+
+/** A tag as tag-customer-v1 takes it: its name (case-sensitive), and a CSS colour for a new one. */
+export interface TagWrite {
+  name: string;
+  color?: string;
+}
