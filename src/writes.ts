@@ -90,13 +90,16 @@ export class Writes {
    */
   async invalidate(entities: readonly string[], fresh: ReadonlyArray<[key: string, value: unknown]> = []): Promise<void> {
     const { entityCache, responseCache, invalidation } = this.services;
-    try {
-      await Promise.all([entityCache.delete(entities), responseCache.dropShared(entities)]);
-      await invalidation.publish(entities);
+    const failures: unknown[] = [];
+    await Promise.all([entityCache.delete(entities), responseCache.dropShared(entities)]).catch((error: unknown) => failures.push(error));
+    // This replica's memory is dropped even when Redis failed: publish drops it before it sends.
+    await invalidation.publish(entities).catch((error: unknown) => failures.push(error));
+    if (failures.length === 0) {
       for (const [key, value] of fresh) entityCache.setBehind(key, value);
-    } catch (error) {
-      this.log().error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'a write could not drop every cached copy of what it changed; they expire with their TTL');
+      return;
     }
+    const message = failures.map((error) => (error instanceof Error ? error.message : String(error))).join('; ');
+    this.log().error({ err: { message } }, 'a write could not drop every cached copy of what it changed; they expire with their TTL');
   }
 
   /** A record that cannot be kept is logged: the write's answer has been decided already. */

@@ -35,12 +35,12 @@ describe.each([
   ['development', () => dev],
   ['production', () => production],
 ])('in %s, what the client got wrong is a 4xx-class error, never an internal one', (_mode, server) => {
-  test('an operation type the schema does not have (mutation) is GRAPHQL_VALIDATION_FAILED, 400', async () => {
-    const { status, body, lines } = await send(server(), { query: 'mutation { x }' });
+  test('an operation type the schema does not have (subscription) is GRAPHQL_VALIDATION_FAILED, 400', async () => {
+    const { status, body, lines } = await send(server(), { query: 'subscription { x }' });
     expect(status).toBe(400);
     expect(body.errors).toEqual([
       expect.objectContaining({
-        message: 'This server has no mutation operations: its schema defines no Mutation type.',
+        message: 'This server has no subscription operations: its schema defines no Subscription type.',
         extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
       }),
     ]);
@@ -97,9 +97,9 @@ test('an unknown APQ hash is the first step of the protocol: no error in the log
 test('the error metrics count what the client got wrong apart from what failed here or upstream', async () => {
   const server = await startTestServer(upstreams);
   try {
-    await postGraphQL(server.url, 'mutation { x }');
+    await postGraphQL(server.url, 'subscription { x }');
     // Refused at validation, yet counted under the name the client gave it.
-    await postGraphQL(server.url, 'mutation Named { x }');
+    await postGraphQL(server.url, 'subscription Named { x }');
     await postGraphQL(server.url, 'query Bad { customer(id: "abc") { id } }');
     upstreams.helpcrunch.fake.intercept = () => ({ status: 503, body: 'down' });
     await postGraphQL(server.url, `query Down { customer(id: "${FIRST_GENERATED_CUSTOMER_ID}") { id } }`);

@@ -29,6 +29,7 @@ test('an empty environment gives the documented defaults, with sandboxes for bot
     replicas: 1,
     http: { bodyLimitBytes: 1_048_576, shutdownTimeoutMs: 10_000 },
     persistedQueryTtlSeconds: 86_400,
+    idempotencyTtlSeconds: 86_400,
     graphql: {
       introspection: true,
       landingPage: true,
@@ -89,6 +90,7 @@ test('every variable is read', () => {
     REQUEST_BODY_LIMIT_BYTES: '65536',
     SHUTDOWN_TIMEOUT_MS: '2500',
     PERSISTED_QUERY_TTL_SECONDS: '600',
+    IDEMPOTENCY_TTL_SECONDS: '3600',
     GRAPHQL_INTROSPECTION: 'yes',
     GRAPHQL_LANDING_PAGE: 'false',
     GRAPHQL_MAX_DEPTH: '6',
@@ -150,6 +152,7 @@ test('every variable is read', () => {
     replicas: 3,
     http: { bodyLimitBytes: 65_536, shutdownTimeoutMs: 2_500 },
     persistedQueryTtlSeconds: 600,
+    idempotencyTtlSeconds: 3_600,
     graphql: { introspection: true, landingPage: false, maxDepth: 6, maxCost: 900, maxAliases: 3, maxTokens: 400, maxDirectives: 5 },
     upstream: { attemptTimeoutMs: 1500, deadlineMs: 4000, maxWaitMs: 0, breakerFailures: 3, breakerHalfOpenMs: 500 },
     cache: {
@@ -204,6 +207,7 @@ test.each([
   [{ HOST: 'http://0.0.0.0' }, 'HOST: must be an IP address or a host name (such as 127.0.0.1, 0.0.0.0, ::), got "http://0.0.0.0"'],
   [{ HOST: 'my host' }, 'HOST: must be an IP address or a host name'],
   [{ PERSISTED_QUERY_TTL_SECONDS: '0' }, 'PERSISTED_QUERY_TTL_SECONDS: must be a whole number from 1 to 2592000'],
+  [{ IDEMPOTENCY_TTL_SECONDS: '30' }, 'IDEMPOTENCY_TTL_SECONDS: must be a whole number from 60 to 2592000'],
   [{ PORT: '70000' }, 'PORT: must be a whole number'],
   [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
   [{ HELPCRUNCH_API_URL: 'api.helpcrunch.com' }, 'HELPCRUNCH_API_URL: must be an http(s) URL'],

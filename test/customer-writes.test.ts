@@ -1,5 +1,6 @@
 import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
 import { createCoMagicDataset } from '../src/upstreams/comagic/sandboxData';
+import { limiterWindow } from '../src/transport/rateLimiter';
 import {
   COMAGIC_TOKEN,
   HELPCRUNCH_KEY,
@@ -252,5 +253,41 @@ describe('CSRF prevention holds for mutations', () => {
     expect(response.status).toBe(405);
     expect(writes()).toEqual([]);
     expect((await postGraphQL(server.url, `{ customer(id: "${SEED_CUSTOMER.id}") { id } }`)).body.data!.customer).not.toBeNull();
+  });
+});
+
+describe("HelpCrunch's own 429, and the budget", () => {
+  test('a 429 with a Retry-After that fits the wait is the one write tried again (nothing was applied); one without is RATE_LIMITED, sent once', async () => {
+    const id = FIRST_GENERATED_CUSTOMER_ID + 48;
+    let refusals = 1;
+    upstreams.helpcrunch.fake.intercept = (call) =>
+      call.method === 'PATCH' && refusals-- > 0 ? { status: 429, headers: { 'retry-after': '0' }, body: { errors: [{ code: 'too_many_requests', message: 'Too many requests' }] } } : undefined;
+    const retried = await update(id, { name: 'After A Wait' });
+    expect(retried.body.data!.updateCustomer.customer.name).toBe('After A Wait');
+    expect(writes()).toEqual([`PATCH /v1/customers/${id}`, `PATCH /v1/customers/${id}`]);
+
+    upstreams.reset();
+    upstreams.helpcrunch.fake.intercept = (call) => (call.method === 'PATCH' ? { status: 429, body: { errors: [{ code: 'too_many_requests', message: 'Too many requests' }] } } : undefined);
+    const refused = await update(id, { name: 'Refused' });
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.body.errors![0]!.extensions!.writeOutcome).toBeUndefined();
+    expect(writes()).toEqual([`PATCH /v1/customers/${id}`]);
+  });
+
+  test("writes spend the account's budget with its reads: past it, a write is held back and nothing is sent", async () => {
+    const perMinute = 6;
+    const budget = limiterWindow(perMinute).points;
+    const limited = await startTestServer(upstreams, { HELPCRUNCH_RATE_LIMIT_PER_MINUTE: String(perMinute), UPSTREAM_MAX_WAIT_MS: '0' });
+    try {
+      for (let n = 0; n < budget; n += 1) {
+        expect((await limited.query(`{ customer(id: "${FIRST_GENERATED_CUSTOMER_ID + 50 + n}") { id } }`)).body.errors).toBeUndefined();
+      }
+      const { body } = await limited.query(`mutation { updateCustomer(id: "${FIRST_GENERATED_CUSTOMER_ID + 49}", input: { name: "Over Budget" }) { customer { id } } }`);
+      expect(body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(helpcrunchCalls(upstreams)).toHaveLength(budget);
+      expect(writes()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
   });
 });

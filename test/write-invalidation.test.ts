@@ -143,3 +143,32 @@ test.each([
   upstreams.reset();
   expect(JSON.stringify((await replicaB.query(again)).body.data)).toContain('Written Meanwhile');
 });
+
+test('a replica that cannot hear invalidations serves nothing from its memory, and drops all it kept once it hears again', async () => {
+  const [asked, kept] = [FIRST_GENERATED_CUSTOMER_ID + 66, FIRST_GENERATED_CUSTOMER_ID + 67];
+  const card = (id: number) => `{ customer(id: "${id}") { id name } }`;
+  for (const id of [asked, kept]) {
+    await replicaB.query(card(id));
+    await replicaB.query(card(id), undefined, { 'x-request-id': `kept-${id}` });
+    expect(await servedFrom(replicaB, `kept-${id}`)).toBe('hit');
+  }
+
+  const heardAgain = () => replicaB.logs.filter((line) => line.includes('hearing invalidations again')).length;
+  const before = heardAgain();
+  // Redis goes away (and comes back empty): B cannot hear the writes A makes meanwhile.
+  await redis.stop();
+  try {
+    for (const id of [asked, kept]) expect((await update(replicaA, id, { name: 'Written Unheard' })).body.data!.updateCustomer.customer.name).toBe('Written Unheard');
+    // Asked while it cannot hear, B does not trust its memory.
+    expect((await replicaB.query(card(asked))).body.data!.customer.name).toBe('Written Unheard');
+  } finally {
+    await redis.start();
+  }
+  for (const deadline = Date.now() + 10_000; heardAgain() === before && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(heardAgain()).toBe(before + 1);
+  // Asked once it hears again: what it kept from before is gone.
+  expect((await replicaB.query(card(kept))).body.data!.customer.name).toBe('Written Unheard');
+  // The writer dropped its own memory's copy though Redis failed, and said so.
+  expect((await replicaA.query(card(kept))).body.data!.customer.name).toBe('Written Unheard');
+  expect(replicaA.logs.some((line) => line.includes('could not drop every cached copy'))).toBe(true);
+});
