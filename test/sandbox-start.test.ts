@@ -55,7 +55,7 @@ test('with no credentials, npm start serves the seed examples from the built-in 
       },
     },
   });
-  expect(output).toContain('HELPCRUNCH_API_KEY is not set: serving Customer and their chats from the built-in HelpCrunch sandbox');
+  expect(output).toContain('HELPCRUNCH_API_KEY is not set: serving Customer and their chats (writes included) from the built-in HelpCrunch sandbox');
   expect(output).toContain('COMAGIC_ACCESS_TOKEN is not set: serving Person, Visitor and their calls, chats and offline messages from the built-in CoMagic sandbox');
 });
 

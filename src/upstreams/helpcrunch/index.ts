@@ -19,7 +19,7 @@ export const helpcrunch: Upstream<'helpcrunch', typeof helpcrunchEnv, HelpCrunch
   settings: helpcrunchConfig,
   endpoint: ({ apiUrl, apiKey }) => ({ apiUrl, credential: apiKey }),
   sandbox: {
-    serves: 'Customer and their chats',
+    serves: 'Customer and their chats (writes included)',
     holds: `seed customer ${SEED_CUSTOMER.id} and 300 generated`,
     start: (apiKey) => startHelpCrunchSandbox({ accounts: { [apiKey]: createHelpCrunchDataset() }, keptCalls: 0 }),
   },
