@@ -5,7 +5,7 @@ import type { MutationResolvers } from '../../generated/resolvers-types';
 import type { WriteAnswer } from './client';
 import type { Customer } from './customer';
 import { customerEntity, entitiesOf, type HelpCrunchLoaders } from './loaders';
-import type { CustomerWrite } from './wire';
+import type { CustomerWrite, TagWrite } from './wire';
 import {
   checkedId,
   createBody,
@@ -91,24 +91,43 @@ function customerPayload({ value, userErrors, replayed }: Written<Customer> & { 
   return { customer: value, userErrors, replayed };
 }
 
-/** An id that is not one is a user error, and nothing is sent. */
-function withId<B>(raw: string, checked: (id: number) => Checked<B>): { id: number; checked: Checked<B> } {
+/** An id that is not one is a user error beside the input's, and nothing is sent. */
+function withId<B>(raw: string, checked: Checked<B>): { id: number; checked: Checked<B> } {
   const id = checkedId(raw);
-  if (typeof id === 'number') return { id, checked: checked(id) };
-  const rest = checked(0);
-  return { id: 0, checked: { userErrors: [id, ...(rest.userErrors ?? [])] } };
+  if (typeof id === 'number') return { id, checked };
+  return { id: 0, checked: { userErrors: [id, ...(checked.userErrors ?? [])] } };
 }
 
-/** The contacts a body sets, over the customer's own when it leaves them as they are. */
-function contactsAfter(id: number, body: CustomerWrite, before?: Customer | null): Pick<Customer, 'id' | 'email' | 'phone'> {
-  return {
-    id: String(id),
-    email: body.email !== undefined ? body.email : (before?.email ?? null),
-    phone: body.phone !== undefined ? body.phone : (before?.phone ?? null),
-  };
+/** The customer and the contacts a body sets: what a write with no answer may have changed. */
+function contactsAfter(id: number, body: CustomerWrite): Pick<Customer, 'id' | 'email' | 'phone'> {
+  return { id: String(id), email: body.email ?? null, phone: body.phone ?? null };
 }
 
 const asIs = (customer: Customer) => customer;
+
+/** `tagCustomer` and `untagCustomer`: a change of the customer's tags, whose refusals are the tags'. */
+async function tagsChange(
+  context: HelpCrunchContext,
+  info: GraphQLResolveInfo,
+  ask: unknown,
+  rawId: string,
+  tags: Checked<TagWrite[]>,
+  send: (id: number, body: TagWrite[]) => Promise<WriteAnswer<Customer>>,
+): Promise<CustomerPayload> {
+  const { id, checked } = withId(rawId, tags);
+  return customerPayload(
+    await customerWrite(context, info, {
+      ask,
+      repeatable: true,
+      checked,
+      // With no answer, the customer's entry may hold its old tags.
+      expected: () => ({ id: String(id), email: null, phone: null }),
+      send: (body) => send(id, body),
+      refusedAt: { path: ['tags'], fields: [] },
+      after: asIs,
+    }),
+  );
+}
 
 export const Mutation: MutationResolvers<HelpCrunchContext> = {
   createCustomer: async (_, { input }, context, info) =>
@@ -125,7 +144,7 @@ export const Mutation: MutationResolvers<HelpCrunchContext> = {
     ),
 
   updateCustomer: async (_, { id: rawId, input }, context, info) => {
-    const { id, checked } = withId(rawId, () => updateBody(input));
+    const { id, checked } = withId(rawId, updateBody(input));
     // Only a write to an email or a phone changes which contacts link the customer.
     const changesContacts = 'email' in input || 'phone' in input;
     return customerPayload(
@@ -142,36 +161,14 @@ export const Mutation: MutationResolvers<HelpCrunchContext> = {
     );
   },
 
-  tagCustomer: async (_, { id: rawId, tags }, context, info) => {
-    const { id, checked } = withId(rawId, () => tagsBody(tags, ['tags']));
-    return customerPayload(
-      await customerWrite(context, info, {
-        ask: ['tagCustomer', rawId, tags],
-        repeatable: true,
-        checked,
-        send: (body) => context.customerWrites.tag(id, body),
-        refusedAt: { path: ['tags'], fields: [] },
-        after: asIs,
-      }),
-    );
-  },
+  tagCustomer: async (_, { id, tags }, context, info) =>
+    tagsChange(context, info, ['tagCustomer', id, tags], id, tagsBody(tags, ['tags']), (customer, body) => context.customerWrites.tag(customer, body)),
 
-  untagCustomer: async (_, { id: rawId, tags }, context, info) => {
-    const { id, checked } = withId(rawId, () => untagBody(tags));
-    return customerPayload(
-      await customerWrite(context, info, {
-        ask: ['untagCustomer', rawId, tags],
-        repeatable: true,
-        checked,
-        send: (body) => context.customerWrites.untag(id, body),
-        refusedAt: { path: ['tags'], fields: [] },
-        after: asIs,
-      }),
-    );
-  },
+  untagCustomer: async (_, { id, tags }, context, info) =>
+    tagsChange(context, info, ['untagCustomer', id, tags], id, untagBody(tags), (customer, body) => context.customerWrites.untag(customer, body)),
 
   deleteCustomer: async (_, { id: rawId }, context, info): Promise<DeleteCustomerPayload> => {
-    const { id, checked } = withId(rawId, () => ({ body: null }));
+    const { id, checked } = withId(rawId, { body: null });
     const { value, userErrors, replayed } = await customerWrite(context, info, {
       ask: ['deleteCustomer', rawId],
       repeatable: true,
