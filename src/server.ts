@@ -84,14 +84,18 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const tracing = createTracing(config.tracing, logger);
   const upstreams = await resolveUpstreams(UPSTREAMS, config, logger);
   const store = await createCacheStore(config.cache, logger, metrics);
-  const entityCache = new EntityCache(store.layer('entity'), {
-    foundSeconds: config.cache.ttlSeconds,
-    notFoundSeconds: config.cache.notFoundTtlSeconds,
-    historySeconds: config.cache.historyTtlSeconds,
-    staleSeconds: config.cache.staleSeconds,
-  });
   const invalidation = new Invalidation(store.redis, { timeoutMs: config.cache.timeoutMs, logger });
   await invalidation.start();
+  const entityCache = new EntityCache(
+    store.layer('entity'),
+    {
+      foundSeconds: config.cache.ttlSeconds,
+      notFoundSeconds: config.cache.notFoundTtlSeconds,
+      historySeconds: config.cache.historyTtlSeconds,
+      staleSeconds: config.cache.staleSeconds,
+    },
+    invalidation,
+  );
   // An answer depends on the schema and the limits it passed: a deploy changing either starts afresh.
   const schema = buildGraphSchema();
   const answersVersion = createHash('sha256').update(printSchema(schema)).update(JSON.stringify(config.graphql)).digest('hex').slice(0, 16);
@@ -102,7 +106,9 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     invalidation,
     timeoutMs: config.cache.timeoutMs,
   });
-  const idempotency = new IdempotencyRecords(store.redis, { ttlSeconds: config.idempotencyTtlSeconds, timeoutMs: config.cache.timeoutMs });
+  // A write may read the customer first, then write: each within the deadline, and the drop of what it changed after.
+  const leaseMs = 2 * config.upstream.deadlineMs + 30_000;
+  const idempotency = new IdempotencyRecords(store.redis, { ttlSeconds: config.idempotencyTtlSeconds, leaseMs, timeoutMs: config.cache.timeoutMs });
   const services = createServices(UPSTREAMS, config, {
     endpoints: upstreams.endpoints,
     entityCache,

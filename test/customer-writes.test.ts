@@ -1,5 +1,6 @@
-import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
-import { createCoMagicDataset } from '../src/upstreams/comagic/sandboxData';
+import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, FIRST_LINKED_CUSTOMER_ID, SEED_CUSTOMER } from '../src/upstreams/helpcrunch/sandboxData';
+import { LINKED_CONTACTS } from '../src/sandbox/random';
+import { createCoMagicDataset, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { limiterWindow } from '../src/transport/rateLimiter';
 import {
   COMAGIC_TOKEN,
@@ -13,6 +14,8 @@ import {
 } from './support/harness';
 
 const OTHER_KEY = 'hc-writes-other-tenant-51';
+/** The seed person's customer linked by its email alone. */
+const LINKED_BY_EMAIL = FIRST_LINKED_CUSTOMER_ID + LINKED_CONTACTS;
 const CUSTOMER = `id name email phone company notes locale userId blocked customData tags { name color }`;
 const PAYLOAD = `customer { ${CUSTOMER} } userErrors { field message code } replayed`;
 
@@ -290,4 +293,71 @@ describe("HelpCrunch's own 429, and the budget", () => {
       await limited.close();
     }
   });
+});
+
+describe('a write that may have been applied with no answer', () => {
+  test('a 201 whose body cannot be read is an outcome unknown: with its key, the create is not sent again', async () => {
+    const key = { 'idempotency-key': 'create-unreadable-5e1f' };
+    upstreams.helpcrunch.fake.intercept = (call) => (call.method === 'POST' && call.path === '/v1/customers' ? { status: 201, body: '<html>created</html>' } : undefined);
+    const first = await create({ name: 'Unreadable' }, key);
+    expect(first.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', writeOutcome: 'UNKNOWN' });
+    upstreams.helpcrunch.fake.intercept = undefined;
+    const again = await create({ name: 'Unreadable' }, key);
+    expect(again.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', writeOutcome: 'UNKNOWN' });
+    expect(writes()).toEqual(['POST /v1/customers']);
+  });
+
+  test("drops what it may have changed all the same: the customer's tags, and a linked customer's name in its person's link", async () => {
+    const id = FIRST_GENERATED_CUSTOMER_ID + 53;
+    const tags = `{ customer(id: "${id}") { tags { name } } }`;
+    const tagNames = async () => ((await server.query(tags)).body.data!.customer.tags as Array<{ name: string }>).map((tag) => tag.name);
+    expect(await tagNames()).not.toContain('applied');
+    const linked = `{ person(id: "${SEED_PERSON_ID}") { customers { id name } } }`;
+    const nameOf = async () => ((await server.query(linked)).body.data!.person.customers as Array<{ id: string; name: string }>).find((c) => Number(c.id) === LINKED_BY_EMAIL)!.name;
+    const oldName = await nameOf();
+
+    // HelpCrunch applies each write, and its answers come after the attempt has given up.
+    upstreams.helpcrunch.fake.latencyMs = 1_000;
+    const tagged = await server.query(`mutation { tagCustomer(id: "${id}", tags: [{ name: "applied" }]) { replayed } }`);
+    expect(tagged.body.errors![0]!.extensions!.writeOutcome).toBe('UNKNOWN');
+    const renamed = await update(LINKED_BY_EMAIL, { name: 'Renamed Unanswered' });
+    expect(renamed.body.errors![0]!.extensions!.writeOutcome).toBe('UNKNOWN');
+    upstreams.helpcrunch.fake.latencyMs = 0;
+
+    expect(await tagNames()).toContain('applied');
+    expect(oldName).not.toBe('Renamed Unanswered');
+    expect(await nameOf()).toBe('Renamed Unanswered');
+  });
+
+  test('a delete sent again with its key after no answer, and found gone, was the first one applied: deleted, then replayed', async () => {
+    const id = FIRST_GENERATED_CUSTOMER_ID + 54;
+    const key = { 'idempotency-key': 'delete-unanswered-77' };
+    const remove = () => server.query(`mutation { deleteCustomer(id: "${id}") { deletedCustomerId userErrors { code } replayed } }`, undefined, key);
+    upstreams.helpcrunch.fake.intercept = (call) => (call.method === 'DELETE' ? { delayMs: 1_000, body: 'Ok' } : undefined);
+    // The intercept answers late without deleting: delete it as HelpCrunch would have.
+    expect((await remove()).body.errors![0]!.extensions!.writeOutcome).toBe('UNKNOWN');
+    upstreams.helpcrunch.fake.intercept = undefined;
+    expect((await server.query(`mutation { deleteCustomer(id: "${id}") { deletedCustomerId } }`)).body.data!.deleteCustomer.deletedCustomerId).toBe(String(id));
+    expect((await remove()).body.data!.deleteCustomer).toEqual({ deletedCustomerId: String(id), userErrors: [], replayed: false });
+    expect((await remove()).body.data!.deleteCustomer).toEqual({ deletedCustomerId: String(id), userErrors: [], replayed: true });
+  });
+
+  test('a read before the write that fails sends nothing, and says nothing of a write: its key is free', async () => {
+    const id = FIRST_GENERATED_CUSTOMER_ID + 55;
+    const key = { 'idempotency-key': 'read-before-fails-3' };
+    upstreams.helpcrunch.fake.intercept = (call) => (call.method === 'GET' ? { status: 503, body: { errors: [{ code: 'unavailable', message: 'down' }] } } : undefined);
+    const failed = await update(id, { email: 'new.address@example.com' }, key);
+    expect(failed.body.errors![0]!.extensions!.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(failed.body.errors![0]!.extensions!.writeOutcome).toBeUndefined();
+    expect(writes()).toEqual([]);
+    upstreams.helpcrunch.fake.intercept = undefined;
+    const sent = await update(id, { email: 'new.address@example.com' }, key);
+    expect(sent.body.data!.updateCustomer).toMatchObject({ customer: { email: 'new.address@example.com' }, replayed: false });
+  });
+});
+
+test("untagCustomer's refusal of a name is at that name's path", async () => {
+  const { body } = await server.query(`mutation { untagCustomer(id: "${SEED_CUSTOMER.id}", tags: ["vip", " "]) { userErrors { field code } } }`);
+  expect(body.data!.untagCustomer.userErrors).toEqual([{ field: ['tags', '1'], code: 'REQUIRED' }]);
+  expect(writes()).toEqual([]);
 });

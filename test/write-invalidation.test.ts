@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { LINKED_CONTACTS } from '../src/sandbox/random';
 import { createCoMagicDataset, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, FIRST_LINKED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
@@ -144,31 +145,79 @@ test.each([
   expect(JSON.stringify((await replicaB.query(again)).body.data)).toContain('Written Meanwhile');
 });
 
-test('a replica that cannot hear invalidations serves nothing from its memory, and drops all it kept once it hears again', async () => {
-  const [asked, kept] = [FIRST_GENERATED_CUSTOMER_ID + 66, FIRST_GENERATED_CUSTOMER_ID + 67];
-  const card = (id: number) => `{ customer(id: "${id}") { id name } }`;
-  for (const id of [asked, kept]) {
-    await replicaB.query(card(id));
-    await replicaB.query(card(id), undefined, { 'x-request-id': `kept-${id}` });
-    expect(await servedFrom(replicaB, `kept-${id}`)).toBe('hit');
-  }
+test('while Redis is down a replica keeps answering from its memory, and drops all of it once it hears again: it may have missed a write', async () => {
+  const id = FIRST_GENERATED_CUSTOMER_ID + 66;
+  const card = `{ customer(id: "${id}") { id name } }`;
+  const old = (await replicaB.query(card)).body.data!.customer.name;
+  await replicaB.query(card, undefined, { 'x-request-id': 'kept-before-loss' });
+  expect(await servedFrom(replicaB, 'kept-before-loss')).toBe('hit');
 
   const heardAgain = () => replicaB.logs.filter((line) => line.includes('hearing invalidations again')).length;
   const before = heardAgain();
-  // Redis goes away (and comes back empty): B cannot hear the writes A makes meanwhile.
+  // Redis goes away (and comes back empty): B cannot hear the write A makes meanwhile.
   await redis.stop();
   try {
-    for (const id of [asked, kept]) expect((await update(replicaA, id, { name: 'Written Unheard' })).body.data!.updateCustomer.customer.name).toBe('Written Unheard');
-    // Asked while it cannot hear, B does not trust its memory.
-    expect((await replicaB.query(card(asked))).body.data!.customer.name).toBe('Written Unheard');
+    expect((await update(replicaA, id, { name: 'Written Unheard' })).body.data!.updateCustomer.customer.name).toBe('Written Unheard');
+    // Its memory is what keeps B answering while Redis is down: the write is not heard yet.
+    expect((await replicaB.query(card)).body.data!.customer.name).toBe(old);
   } finally {
     await redis.start();
   }
   for (const deadline = Date.now() + 10_000; heardAgain() === before && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
   expect(heardAgain()).toBe(before + 1);
-  // Asked once it hears again: what it kept from before is gone.
-  expect((await replicaB.query(card(kept))).body.data!.customer.name).toBe('Written Unheard');
+  expect((await replicaB.query(card)).body.data!.customer.name).toBe('Written Unheard');
   // The writer dropped its own memory's copy though Redis failed, and said so.
-  expect((await replicaA.query(card(kept))).body.data!.customer.name).toBe('Written Unheard');
+  expect((await replicaA.query(card)).body.data!.customer.name).toBe('Written Unheard');
   expect(replicaA.logs.some((line) => line.includes('could not drop every cached copy'))).toBe(true);
 });
+
+test('a write whose replica could not reach Redis drops what it changed once it can: the others then serve the new customer', async () => {
+  const proxy = await startProxy(redis.port);
+  // C reaches Redis through a link that can be cut; B reaches it directly, and keeps it.
+  const replicaC = await startTestServer(upstreams, { CACHE_URL: `redis://127.0.0.1:${proxy.port}`, CACHE_TIMEOUT_MS: '300', CACHE_TTL_SECONDS: '3600' });
+  try {
+    const id = FIRST_GENERATED_CUSTOMER_ID + 68;
+    const card = `{ customer(id: "${id}") { id name } }`;
+    const old = (await replicaB.query(card)).body.data!.customer.name;
+    proxy.cut();
+    expect((await update(replicaC, id, { name: 'Written Cut Off' })).body.data!.updateCustomer.customer.name).toBe('Written Cut Off');
+    expect((await replicaB.query(card)).body.data!.customer.name).toBe(old);
+    proxy.restore();
+    const made = () => replicaC.logs.some((line) => line.includes('an invalidation Redis did not take has now been made'));
+    for (const deadline = Date.now() + 15_000; !made() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(made()).toBe(true);
+    expect((await replicaB.query(card)).body.data!.customer.name).toBe('Written Cut Off');
+  } finally {
+    proxy.restore();
+    await replicaC.close();
+    await proxy.close();
+  }
+});
+
+/** A TCP link to Redis that a test can cut (every connection dropped, new ones refused) and restore. */
+async function startProxy(port: number) {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) return void client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut() {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      cut = false;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

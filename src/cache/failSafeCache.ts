@@ -28,7 +28,12 @@ export class FailSafeCache implements KeyValueCache<string> {
     return this.guard('delete', () => this.inner.delete(key), false);
   }
 
-  private async guard<T>(operation: string, run: () => Promise<T>, fallback: T): Promise<T> {
+  /** `delete` for a caller that must know it failed (a write dropping what it changed): counted and logged alike, then thrown. */
+  async remove(key: string): Promise<void> {
+    await this.guard('delete', () => this.inner.delete(key), false, true);
+  }
+
+  private async guard<T>(operation: string, run: () => Promise<T>, fallback: T, rethrow = false): Promise<T> {
     const { layer, timeoutMs, logger, metrics } = this.options;
     try {
       const result = await withTimeout(run(), timeoutMs, `cache ${operation} took longer than ${timeoutMs} ms`);
@@ -46,6 +51,7 @@ export class FailSafeCache implements KeyValueCache<string> {
           'cache is failing; treating it as a miss until it recovers',
         );
       }
+      if (rethrow) throw error;
       return fallback;
     }
   }

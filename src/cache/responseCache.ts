@@ -165,9 +165,7 @@ export class ResponseCache {
   }
 
   async get(key: string, now = Date.now()): Promise<CachedResponse | undefined> {
-    // A replica that cannot hear invalidations cannot tell which of its copies are old.
-    const trusted = this.options.invalidation?.hearing ?? true;
-    const local = trusted ? this.local.get(key) : undefined;
+    const local = this.local.get(key);
     if (local) {
       if (local.expiresAt > now) return local;
       this.local.delete(key);
@@ -177,7 +175,8 @@ export class ResponseCache {
     if (text === undefined) return undefined;
     const entry = parseEntry(text);
     if (!entry || entry.expiresAt <= now) return undefined;
-    if (trusted) this.remember(key, entry, entry.entities, entry.expiresAt - now);
+    // An entity written while Redis answered: this copy may be the one the write dropped.
+    if (!this.options.invalidation?.changedSince(entry.entities, now)) this.remember(key, entry, entry.entities, entry.expiresAt - now);
     return entry;
   }
 
@@ -203,7 +202,7 @@ export class ResponseCache {
       expiresAt: now + answer.maxAgeSeconds * 1000,
     };
     this.remember(key, entry, entities, answer.maxAgeSeconds * 1000);
-    if (this.shared) this.writes.track(this.storeShared(key, { ...entry, entities }, answer.maxAgeSeconds));
+    if (this.shared) this.writes.track(this.storeShared(key, { ...entry, entities }, answer.maxAgeSeconds, held.since));
   }
 
   /**
@@ -214,23 +213,33 @@ export class ResponseCache {
     const { redis, timeoutMs = 1_000 } = this.options;
     if (!redis || !this.shared || entities.length === 0) return;
     const lists = entities.map(answersOf);
-    const keys = await withTimeout(Promise.all(lists.map((list) => redis.sMembers(list))), timeoutMs, 'Redis SMEMBERS');
-    await withTimeout(Promise.all([...new Set(keys.flat())].map((key) => this.shared!.delete(key))), timeoutMs, 'answers delete');
-    await withTimeout(redis.del(lists), timeoutMs, 'Redis DEL');
+    const members = await withTimeout(Promise.all(lists.map((list) => redis.sMembers(list))), timeoutMs, 'Redis SMEMBERS');
+    const shared = this.shared as KeyValueCache<string> & { remove?(key: string): Promise<void> };
+    const answers = [...new Set(members.flat())];
+    await withTimeout(Promise.all(answers.map((answer) => (shared.remove ? shared.remove(answer) : shared.delete(answer)))), timeoutMs, 'answers delete');
+    // Only what was read leaves each list: an answer stored meanwhile keeps its tag for the next write.
+    await withTimeout(Promise.all(lists.map((list, index) => (members[index]!.length > 0 ? redis.sRem(list, members[index]!) : 0))), timeoutMs, 'Redis SREM');
   }
 
-  private async storeShared(key: string, entry: CachedResponse & { entities: readonly string[] }, ttlSeconds: number): Promise<void> {
+  /**
+   * Lists the answer under each entity it holds, then stores it; then, when one of them was
+   * written since the answer's read began, deletes it again (see Invalidation): a write
+   * either finds it listed, or has left the mark that undoes it.
+   */
+  private async storeShared(key: string, entry: CachedResponse & { entities: readonly string[] }, ttlSeconds: number, since: number): Promise<void> {
     const stored = sharedKey(key);
-    await this.shared!.set(stored, JSON.stringify(entry), { ttl: ttlSeconds });
-    const { redis, timeoutMs = 1_000 } = this.options;
-    if (!redis || entry.entities.length === 0) return;
-    // Each entity's list lives as long as the longest answer in it (NX sets a first expiry, GT lengthens it).
-    const batch = redis.multi();
-    for (const entity of entry.entities) {
-      const list = answersOf(entity);
-      batch.sAdd(list, stored).expire(list, ttlSeconds, 'NX').expire(list, ttlSeconds, 'GT');
+    const { redis, timeoutMs = 1_000, invalidation } = this.options;
+    if (redis && entry.entities.length > 0) {
+      // Each entity's list lives as long as the longest answer in it (NX sets a first expiry, GT lengthens it).
+      const batch = redis.multi();
+      for (const entity of entry.entities) {
+        const list = answersOf(entity);
+        batch.sAdd(list, stored).expire(list, ttlSeconds, 'NX').expire(list, ttlSeconds, 'GT');
+      }
+      await withTimeout(batch.exec(), timeoutMs, 'Redis MULTI');
     }
-    await withTimeout(batch.exec(), timeoutMs, 'Redis MULTI');
+    await this.shared!.set(stored, JSON.stringify(entry), { ttl: ttlSeconds });
+    if (entry.entities.length > 0 && (await invalidation?.changedInStore(entry.entities, since))) await this.shared!.delete(stored);
   }
 
   private remember(key: string, entry: CachedResponse, entities: readonly string[], ttlMs: number): void {

@@ -82,7 +82,7 @@ async function batch<V, K extends number | string>(options: CachedBatchOptions<V
     const outcome = fetched.get(id);
     // What was read before a write to it ended may be the old: it is not stored.
     if (outcome === undefined || outcome instanceof Error || request.held.changed([keyFor(id)])) continue;
-    cache.setBehind(keyFor(id), outcome, outcome === null ? undefined : options.foundTtlSeconds?.(outcome));
+    cache.setBehind(keyFor(id), outcome, outcome === null ? undefined : options.foundTtlSeconds?.(outcome), undefined, request.held.since);
   }
 
   return ids.map((id, index) => {

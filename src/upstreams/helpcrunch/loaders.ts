@@ -51,15 +51,25 @@ export function searchEntity(scope: string): string {
   return `${scope}:customer-search`;
 }
 
-/** The entities a write to these customers (as they were, and as they are) changes: each customer, and the customers of its email and its phone. */
-export function entitiesOf(scope: string, customers: ReadonlyArray<Pick<Customer, 'id' | 'email' | 'phone'> | null>): string[] {
+/** A customer as a write knows it: its id (none for one not created yet), and its email and phone when known. */
+export interface Contacts {
+  id?: string;
+  email?: string | null;
+  phone?: string | null;
+}
+
+/**
+ * The entities a write to these customers (as they were, and as they are) changes: the
+ * account's searches, each customer, and the customers of its email and of its phone.
+ */
+export function entitiesOf(scope: string, customers: ReadonlyArray<Contacts | null>): string[] {
   const entities = new Set([searchEntity(scope)]);
   for (const customer of customers) {
     if (!customer) continue;
-    entities.add(customerEntity(scope, customer.id));
+    if (customer.id !== undefined) entities.add(customerEntity(scope, customer.id));
     // As hasContact links a customer: its phone read as written.
-    const contacts = [customer.email === null ? undefined : emailKey(customer.email), customer.phone === null ? undefined : phoneKey(customer.phone)];
-    for (const contact of contacts) if (contact) entities.add(contactEntity(scope, contact));
+    const { email, phone } = customer;
+    for (const contact of [email ? emailKey(email) : undefined, phone ? phoneKey(phone) : undefined]) if (contact) entities.add(contactEntity(scope, contact));
   }
   return [...entities];
 }
@@ -74,8 +84,8 @@ export interface CustomerWrites {
   untag(id: number, tags: TagWrite[]): Promise<WriteAnswer<Customer>>;
   remove(id: number): Promise<WriteAnswer<true>>;
   /**
-   * The customer as it is before a write, to drop its contacts' links: the cached copy (a
-   * stale one will do: a contact changes seldom), else HelpCrunch's; null when there is none.
+   * The customer as it is before a write, to drop its contacts' links: the cached copy while
+   * it is fresh, else HelpCrunch's; null when there is none.
    */
   before(id: number): Promise<Customer | null>;
 }
@@ -110,7 +120,7 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       const key = keyOf(id);
       held.hold(key);
       customers.clear(id).prime(id, customer);
-      if (!held.changed([key])) cache.setBehind(key, customer);
+      if (!held.changed([key])) cache.setBehind(key, customer, undefined, undefined, held.since);
     }
   };
 
@@ -148,7 +158,7 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       remove: (id) => client.deleteCustomer(id, call),
       before: async (id) => {
         const [cached] = await cache.getMany<Customer>([keyOf(id)]);
-        return cached?.value ?? client.getCustomer(id, call);
+        return cached?.fresh && cached.value !== null ? cached.value : client.getCustomer(id, call);
       },
     },
     customerSearch: async (search) => {

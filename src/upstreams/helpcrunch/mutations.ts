@@ -4,7 +4,7 @@ import { UpstreamError } from '../../errors';
 import type { MutationResolvers } from '../../generated/resolvers-types';
 import type { WriteAnswer } from './client';
 import type { Customer } from './customer';
-import { customerEntity, entitiesOf, type HelpCrunchLoaders } from './loaders';
+import { customerEntity, entitiesOf, type Contacts, type HelpCrunchLoaders } from './loaders';
 import type { CustomerWrite, TagWrite } from './wire';
 import {
   checkedId,
@@ -23,42 +23,48 @@ import {
 
 type HelpCrunchContext = Context & HelpCrunchLoaders;
 
-/** What a write left, as its Idempotency-Key keeps it: the answer, and the entities it changed. */
+/** What a write left, as its Idempotency-Key keeps it. */
 interface Written<T> {
   value: T | null;
   userErrors: UserError[];
-  entities: string[];
 }
 
-/** One customer write, from its checked input to the entities it changes. */
+/** One customer write, from its checked input to what it changes. */
 interface CustomerWriteCall<B, T> {
   /** The mutation's name and arguments: a key sent again must ask the same. */
   ask: unknown;
+  /** The customer written to; undefined for a create. */
+  id?: number;
   /** Whether sending it twice leaves the customer as once does: all but a create. */
   repeatable: boolean;
   checked: Checked<B>;
-  /** The customer before the write, when the write may change its contacts (undefined: not needed). */
-  before?(): Promise<Customer | null>;
-  /** The customer as a write with this body leaves it, as far as it can be told before the answer (for an outcome unknown). */
-  expected?(body: B): Pick<Customer, 'id' | 'email' | 'phone'> | null;
+  /** Whether the customer must be read first: when the write may change its contacts, whose links must then be dropped. */
+  readsBefore: boolean;
+  /** The contacts a write with this body sets (of a create, an update), as far as the input tells. */
+  sets?(body: B): Contacts;
   send(body: B): Promise<WriteAnswer<T>>;
   /** Where HelpCrunch's refusals go, and the input fields they may name. */
   refusedAt: { path: string[]; fields: readonly string[] };
-  /** The customer the answer leaves, if any: it is stored fresh once its old copies are dropped. */
+  /** The customer the answer leaves (null for a delete): it is stored fresh once its old copies are dropped. */
   after(value: T): Customer | null;
+  /** What a write sent again answers when the customer is gone (a delete that the first send applied). */
+  gone?: T;
 }
 
 /**
- * A write: refused at once when its input is wrong; sent once (see Writes.once); then
- * every copy of what it changed dropped on every replica before it answers: the customer,
- * its contacts' links (as they were and as they are), and the account's searches.
+ * A write: refused at once when its input is wrong; sent once (see Writes.once); then,
+ * before it answers (and before its Idempotency-Key keeps the answer), every copy of what it
+ * changed dropped on every replica: the customer, the links of its contacts as they were and
+ * as they are, and the account's searches. A write that may have been applied with no answer
+ * drops all it may have changed too.
  */
 async function customerWrite<B, T>(context: HelpCrunchContext, info: GraphQLResolveInfo, write: CustomerWriteCall<B, T>): Promise<Written<T> & { replayed: boolean }> {
-  if (write.checked.userErrors) return { value: null, userErrors: write.checked.userErrors, entities: [], replayed: false };
+  if (write.checked.userErrors) return { value: null, userErrors: write.checked.userErrors, replayed: false };
   const { body } = write.checked;
+  const { id } = write;
   const { scope } = context.customerWrites;
-  // What an answer that never came may have changed: the customer as it was, and as the input would leave it.
-  let mayChange: string[] = [];
+  // A read, before anything is sent: its failure is only an error.
+  const before = write.readsBefore && id !== undefined ? await context.customerWrites.before(id) : undefined;
   try {
     const { result, replayed } = await context.writes.once<Written<T>>({
       service: 'helpcrunch',
@@ -66,23 +72,30 @@ async function customerWrite<B, T>(context: HelpCrunchContext, info: GraphQLReso
       field: String(info.path.key),
       ask: write.ask,
       repeatable: write.repeatable,
-      send: async () => {
-        const before = write.before ? await write.before() : undefined;
-        if (before === null) return { value: null, userErrors: [notFound()], entities: [] };
-        mayChange = entitiesOf(scope, [before ?? null, write.expected?.(body) ?? null]);
-        const answer = await write.send(body);
-        if (answer === null) return { value: null, userErrors: [notFound()], entities: [] };
-        if ('refused' in answer) return { value: null, userErrors: refusedInput(answer.refused, write.refusedAt.path, write.refusedAt.fields), entities: [] };
-        return { value: answer.done, userErrors: [], entities: entitiesOf(scope, [before ?? null, write.after(answer.done)]) };
+      send: async (retaking) => {
+        const answer = before === null ? null : await write.send(body);
+        if (answer === null) {
+          // Gone when sent again: the first send, which got no answer, was applied.
+          if (retaking && write.gone !== undefined) {
+            await context.writes.invalidate(entitiesOf(scope, [{ id: String(id) }]));
+            return { value: write.gone, userErrors: [] };
+          }
+          return { value: null, userErrors: [notFound()] };
+        }
+        if ('refused' in answer) return { value: null, userErrors: refusedInput(answer.refused, write.refusedAt.path, write.refusedAt.fields) };
+        const customer = write.after(answer.done);
+        await context.writes.invalidate(entitiesOf(scope, [before ?? null, customer, customer ?? (id === undefined ? null : { id: String(id) })]), customer ? [[customerEntity(scope, customer.id), customer]] : []);
+        return { value: answer.done, userErrors: [] };
       },
     });
-    if (!replayed && result.entities.length > 0) {
-      const customer = result.value === null ? null : write.after(result.value);
-      await context.writes.invalidate(result.entities, customer ? [[customerEntity(scope, customer.id), customer]] : []);
-    }
     return { ...result, replayed };
   } catch (error) {
-    if (error instanceof UpstreamError && error.writeOutcomeUnknown && mayChange.length > 0) await context.writes.invalidate(mayChange);
+    if (error instanceof UpstreamError && error.writeOutcomeUnknown) {
+      // The customer as it is (its links hold it) and as the input would leave it.
+      const current = before !== undefined || id === undefined ? before : await context.customerWrites.before(id).catch(() => null);
+      const target = { ...(id === undefined ? {} : { id: String(id) }), ...write.sets?.(body) };
+      await context.writes.invalidate(entitiesOf(scope, [current ?? null, target]));
+    }
     throw error;
   }
 }
@@ -98,9 +111,9 @@ function withId<B>(raw: string, checked: Checked<B>): { id: number; checked: Che
   return { id: 0, checked: { userErrors: [id, ...(checked.userErrors ?? [])] } };
 }
 
-/** The customer and the contacts a body sets: what a write with no answer may have changed. */
-function contactsAfter(id: number, body: CustomerWrite): Pick<Customer, 'id' | 'email' | 'phone'> {
-  return { id: String(id), email: body.email ?? null, phone: body.phone ?? null };
+/** The contacts a body sets: an email or a phone given (null when it clears one). */
+function contactsSet(body: CustomerWrite): Contacts {
+  return { ...('email' in body ? { email: body.email ?? null } : {}), ...('phone' in body ? { phone: body.phone ?? null } : {}) };
 }
 
 const asIs = (customer: Customer) => customer;
@@ -116,16 +129,7 @@ async function tagsChange(
 ): Promise<CustomerPayload> {
   const { id, checked } = withId(rawId, tags);
   return customerPayload(
-    await customerWrite(context, info, {
-      ask,
-      repeatable: true,
-      checked,
-      // With no answer, the customer's entry may hold its old tags.
-      expected: () => ({ id: String(id), email: null, phone: null }),
-      send: (body) => send(id, body),
-      refusedAt: { path: ['tags'], fields: [] },
-      after: asIs,
-    }),
+    await customerWrite(context, info, { ask, id, repeatable: true, checked, readsBefore: false, send: (body) => send(id, body), refusedAt: { path: ['tags'], fields: [] }, after: asIs }),
   );
 }
 
@@ -136,7 +140,8 @@ export const Mutation: MutationResolvers<HelpCrunchContext> = {
         ask: ['createCustomer', input],
         repeatable: false,
         checked: createBody(input),
-        expected: (body) => ({ id: '0', email: body.email ?? null, phone: body.phone ?? null }),
+        readsBefore: false,
+        sets: contactsSet,
         send: (body) => context.customerWrites.create(body),
         refusedAt: { path: ['input'], fields: INPUT_FIELDS },
         after: asIs,
@@ -145,15 +150,15 @@ export const Mutation: MutationResolvers<HelpCrunchContext> = {
 
   updateCustomer: async (_, { id: rawId, input }, context, info) => {
     const { id, checked } = withId(rawId, updateBody(input));
-    // Only a write to an email or a phone changes which contacts link the customer.
-    const changesContacts = 'email' in input || 'phone' in input;
     return customerPayload(
       await customerWrite(context, info, {
         ask: ['updateCustomer', rawId, input],
+        id,
         repeatable: true,
         checked,
-        ...(changesContacts ? { before: () => context.customerWrites.before(id) } : {}),
-        expected: (body) => contactsAfter(id, body),
+        // Only a write to an email or a phone changes which contacts link the customer.
+        readsBefore: 'email' in input || 'phone' in input,
+        sets: contactsSet,
         send: (body) => context.customerWrites.update(id, body),
         refusedAt: { path: ['input'], fields: INPUT_FIELDS },
         after: asIs,
@@ -171,13 +176,15 @@ export const Mutation: MutationResolvers<HelpCrunchContext> = {
     const { id, checked } = withId(rawId, { body: null });
     const { value, userErrors, replayed } = await customerWrite(context, info, {
       ask: ['deleteCustomer', rawId],
+      id,
       repeatable: true,
       checked,
       // Its contacts' links hold it: they are dropped too, so its email and phone are read first.
-      before: () => context.customerWrites.before(id),
+      readsBefore: true,
       send: () => context.customerWrites.remove(id),
       refusedAt: { path: ['id'], fields: [] },
       after: () => null,
+      gone: true,
     });
     return { deletedCustomerId: value ? String(id) : null, userErrors, replayed };
   },

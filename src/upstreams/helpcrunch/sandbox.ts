@@ -142,7 +142,6 @@ function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-
 type Operator = '=' | '!=' | '>' | '<' | '>=' | '<=' | '~' | '!~';
 const OPERATORS: Operator[] = ['=', '!=', '>', '<', '>=', '<=', '~', '!~'];
 
@@ -295,5 +294,3 @@ function sorting(field: 'lastSeen' | 'firstSeen', order: 'asc' | 'desc') {
   const sign = order === 'asc' ? 1 : -1;
   return (a: RawCustomer, b: RawCustomer): number => sign * ((Number(a[field]) || 0) - (Number(b[field]) || 0) || a.id - b.id);
 }
-
-

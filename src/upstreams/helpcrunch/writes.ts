@@ -67,7 +67,7 @@ export function createBody(input: CreateCustomerInput): Checked<CustomerWrite> {
   if (Object.values(input).every((value) => value === null || value === undefined)) userErrors.push({ field: ['input'], message: 'Give at least one field: a customer with none cannot be told from any other', code: 'REQUIRED' });
   const tagBody = tags === undefined || tags === null ? undefined : tagsBody(tags, ['input', 'tags']);
   if (tagBody?.userErrors) userErrors.push(...tagBody.userErrors);
-  if (userErrors.length > 0 || checked.userErrors || tagBody?.userErrors) return { userErrors };
+  if (checked.userErrors || tagBody?.userErrors || userErrors.length > 0) return { userErrors };
   const given = Object.fromEntries(Object.entries(checked.body).filter(([, value]) => value !== null)) as CustomerWrite;
   return { body: { ...given, ...(tagBody ? { tags: tagBody.body } : {}) } };
 }
@@ -90,12 +90,14 @@ export function tagsBody(tags: readonly TagInput[], path: string[]): Checked<Tag
   return { body: tags.map(({ name, color }) => (color ? { name, color } : { name })) };
 }
 
-/** `untagCustomer`'s names, as the tags body takes them. */
+/** `untagCustomer`'s names, as the tags body takes them; a refusal is at the name's own path (`["tags", "0"]`). */
 export function untagBody(names: readonly string[]): Checked<TagWrite[]> {
-  return tagsBody(
+  const checked = tagsBody(
     names.map((name) => ({ name })),
     ['tags'],
   );
+  if (!checked.userErrors) return checked;
+  return { userErrors: checked.userErrors.map((error) => (error.field.at(-1) === 'name' ? { ...error, field: error.field.slice(0, -1) } : error)) };
 }
 
 function fieldsBody(input: Fields, path: string[]): Checked<CustomerWrite> {
