@@ -425,12 +425,12 @@ export type MessageType =
 
 /**
  * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
- * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
- * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
- * answered again (`replayed: true`) to any request that sends the key again with the same
- * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
- * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
- * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ * again blindly (its error says `writeOutcome: UNKNOWN`). With an `Idempotency-Key` header, the
+ * first result of each mutation field is kept for `IDEMPOTENCY_TTL_SECONDS` and answered again
+ * (`replayed: true`) to a request that sends the key again with the same write. Input is checked
+ * before anything is sent; what HelpCrunch refuses comes back in `userErrors`, at the input's
+ * path. Before a write answers, its customer's cached copies, the answers that held it and its
+ * contacts' links are dropped from the shared store, and every replica is told to drop its own.
  */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -452,12 +452,12 @@ export type Mutation = {
 
 /**
  * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
- * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
- * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
- * answered again (`replayed: true`) to any request that sends the key again with the same
- * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
- * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
- * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ * again blindly (its error says `writeOutcome: UNKNOWN`). With an `Idempotency-Key` header, the
+ * first result of each mutation field is kept for `IDEMPOTENCY_TTL_SECONDS` and answered again
+ * (`replayed: true`) to a request that sends the key again with the same write. Input is checked
+ * before anything is sent; what HelpCrunch refuses comes back in `userErrors`, at the input's
+ * path. Before a write answers, its customer's cached copies, the answers that held it and its
+ * contacts' links are dropped from the shared store, and every replica is told to drop its own.
  */
 export type MutationCreateCustomerArgs = {
   input: CreateCustomerInput;
@@ -466,12 +466,12 @@ export type MutationCreateCustomerArgs = {
 
 /**
  * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
- * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
- * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
- * answered again (`replayed: true`) to any request that sends the key again with the same
- * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
- * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
- * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ * again blindly (its error says `writeOutcome: UNKNOWN`). With an `Idempotency-Key` header, the
+ * first result of each mutation field is kept for `IDEMPOTENCY_TTL_SECONDS` and answered again
+ * (`replayed: true`) to a request that sends the key again with the same write. Input is checked
+ * before anything is sent; what HelpCrunch refuses comes back in `userErrors`, at the input's
+ * path. Before a write answers, its customer's cached copies, the answers that held it and its
+ * contacts' links are dropped from the shared store, and every replica is told to drop its own.
  */
 export type MutationDeleteCustomerArgs = {
   id: Scalars['ID']['input'];
@@ -480,12 +480,12 @@ export type MutationDeleteCustomerArgs = {
 
 /**
  * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
- * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
- * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
- * answered again (`replayed: true`) to any request that sends the key again with the same
- * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
- * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
- * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ * again blindly (its error says `writeOutcome: UNKNOWN`). With an `Idempotency-Key` header, the
+ * first result of each mutation field is kept for `IDEMPOTENCY_TTL_SECONDS` and answered again
+ * (`replayed: true`) to a request that sends the key again with the same write. Input is checked
+ * before anything is sent; what HelpCrunch refuses comes back in `userErrors`, at the input's
+ * path. Before a write answers, its customer's cached copies, the answers that held it and its
+ * contacts' links are dropped from the shared store, and every replica is told to drop its own.
  */
 export type MutationTagCustomerArgs = {
   id: Scalars['ID']['input'];
@@ -495,12 +495,12 @@ export type MutationTagCustomerArgs = {
 
 /**
  * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
- * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
- * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
- * answered again (`replayed: true`) to any request that sends the key again with the same
- * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
- * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
- * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ * again blindly (its error says `writeOutcome: UNKNOWN`). With an `Idempotency-Key` header, the
+ * first result of each mutation field is kept for `IDEMPOTENCY_TTL_SECONDS` and answered again
+ * (`replayed: true`) to a request that sends the key again with the same write. Input is checked
+ * before anything is sent; what HelpCrunch refuses comes back in `userErrors`, at the input's
+ * path. Before a write answers, its customer's cached copies, the answers that held it and its
+ * contacts' links are dropped from the shared store, and every replica is told to drop its own.
  */
 export type MutationUntagCustomerArgs = {
   id: Scalars['ID']['input'];
@@ -510,12 +510,12 @@ export type MutationUntagCustomerArgs = {
 
 /**
  * Writes to HelpCrunch customers. Each is sent once: a write that gets no answer is never sent
- * again by this server (its error says `writeOutcome: UNKNOWN`), unless the request carries an
- * `Idempotency-Key` header: the first result of a key is kept for `IDEMPOTENCY_TTL_SECONDS` and
- * answered again (`replayed: true`) to any request that sends the key again with the same
- * write. Input is checked before anything is sent; what HelpCrunch refuses comes back in
- * `userErrors`, at the input's path. Once a write has answered, no replica serves the customer
- * as it was: its cached copies, the answers that held it and its contacts' links are dropped.
+ * again blindly (its error says `writeOutcome: UNKNOWN`). With an `Idempotency-Key` header, the
+ * first result of each mutation field is kept for `IDEMPOTENCY_TTL_SECONDS` and answered again
+ * (`replayed: true`) to a request that sends the key again with the same write. Input is checked
+ * before anything is sent; what HelpCrunch refuses comes back in `userErrors`, at the input's
+ * path. Before a write answers, its customer's cached copies, the answers that held it and its
+ * contacts' links are dropped from the shared store, and every replica is told to drop its own.
  */
 export type MutationUpdateCustomerArgs = {
   id: Scalars['ID']['input'];
