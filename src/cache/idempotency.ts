@@ -84,7 +84,7 @@ export class IdempotencyRecords {
     else this.memory.set(stored, text, { ttl: this.options.ttlSeconds * 1000 });
   }
 
-  /** Frees a key whose write was never applied (refused before it was sent, or by HelpCrunch): the same key may try again. */
+  /** Frees a key whose write was never applied (refused before it was sent, or by the upstream): the same key may try again. */
   async release(key: string): Promise<void> {
     const stored = storedKey(key);
     if (this.redis) await this.timed(this.redis.del(stored));
