@@ -45,12 +45,13 @@ const writes = () => helpcrunchCalls(upstreams).filter((call) => !call.startsWit
 
 describe('each mutation over the sandbox', () => {
   test('createCustomer sends the fields given (POST /customers, 201) and answers the customer HelpCrunch made; it is then read by id', async () => {
-    const { body } = await create({ name: 'Olena Writer', email: 'olena.writer@example.com', phone: '+380 50 123 4567', customData: { plan: 'pro', seats: 3 }, tags: [{ name: 'lead' }] });
+    // `lead` is a tag the account has (in its colour); `new-tag` is created in the default one.
+    const { body } = await create({ name: 'Olena Writer', email: 'olena.writer@example.com', phone: '+380 50 123 4567', customData: { plan: 'pro', seats: 3 }, tags: [{ name: 'lead' }, { name: 'new-tag' }] });
     expect(body.errors).toBeUndefined();
     const { customer, userErrors, replayed } = body.data!.createCustomer;
     expect(userErrors).toEqual([]);
     expect(replayed).toBe(false);
-    expect(customer).toMatchObject({ name: 'Olena Writer', email: 'olena.writer@example.com', phone: '+380 50 123 4567', customData: { plan: 'pro', seats: 3 }, tags: [{ name: 'lead', color: '#c377e0' }] });
+    expect(customer).toMatchObject({ name: 'Olena Writer', email: 'olena.writer@example.com', phone: '+380 50 123 4567', customData: { plan: 'pro', seats: 3 }, tags: [{ name: 'lead', color: '#00c2e0' }, { name: 'new-tag', color: '#c377e0' }] });
     const [post] = upstreams.helpcrunch.fake.calls.filter((call) => call.method === 'POST' && call.path === '/v1/customers');
     expect(post!.body).toEqual({
       name: 'Olena Writer',
@@ -60,7 +61,7 @@ describe('each mutation over the sandbox', () => {
         { property: 'plan', value: 'pro' },
         { property: 'seats', value: 3 },
       ],
-      tags: [{ name: 'lead' }],
+      tags: [{ name: 'lead' }, { name: 'new-tag' }],
     });
     expect((await read(customer.id)).body.data!.customer).toEqual(customer);
   });

@@ -1,4 +1,5 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createClient } from '@keyv/redis';
 import { LINKED_CONTACTS } from '../src/sandbox/random';
 import { createCoMagicDataset, SEED_PERSON_ID } from '../src/upstreams/comagic/sandboxData';
 import { createHelpCrunchDataset, FIRST_GENERATED_CUSTOMER_ID, FIRST_LINKED_CUSTOMER_ID } from '../src/upstreams/helpcrunch/sandboxData';
@@ -221,3 +222,32 @@ async function startProxy(port: number) {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+test('a write answers once every replica has said it dropped its copies; one that never says so is waited for only the cache timeout', async () => {
+  const id = FIRST_GENERATED_CUSTOMER_ID + 69;
+  const listener = createClient({ url: redis.url });
+  const speaker = createClient({ url: redis.url });
+  await Promise.all([listener.connect(), speaker.connect()]);
+  try {
+    // A replica slow to drop its copies: it says so 150 ms after it heard.
+    let confirmedAt = 0;
+    await listener.subscribe('contact-graph:invalidate', (message) => {
+      const { from, id: invalidation } = JSON.parse(message) as { from: string; id: string };
+      setTimeout(() => {
+        confirmedAt = Date.now();
+        void speaker.publish(`contact-graph:invalidated:${from}`, invalidation);
+      }, 150);
+    });
+    await update(replicaA, id, { name: 'Confirmed By All' });
+    expect(confirmedAt).toBeGreaterThan(0);
+
+    // One that never says so: the write answers all the same, and the writer says which did not.
+    await listener.unsubscribe('contact-graph:invalidate');
+    await listener.subscribe('contact-graph:invalidate', () => undefined);
+    const written = await update(replicaA, id, { name: 'Confirmed By Some' });
+    expect(written.body.data!.updateCustomer.customer.name).toBe('Confirmed By Some');
+    expect(replicaA.logs.some((line) => line.includes('not every replica confirmed an invalidation in time'))).toBe(true);
+  } finally {
+    await Promise.all([listener.quit(), speaker.quit()]);
+  }
+});

@@ -7,6 +7,11 @@ import { withTimeout } from './withTimeout';
 /** The Redis channel every replica hears invalidations on. */
 const CHANNEL = 'contact-graph:invalidate';
 
+/** The channel a replica hears, on its own, that the others have dropped what it told them of. */
+function acksOf(replica: string): string {
+  return `contact-graph:invalidated:${replica}`;
+}
+
 /**
  * How long a change is remembered, here and in Redis: longer than any read that began
  * before the change may still be running (an upstream call's deadline is far shorter).
@@ -32,7 +37,9 @@ export type InvalidationListener = (entities: readonly string[]) => void;
  * carries too. The replica that writes, before the write is answered:
  * 1. marks the entities changed, in its memory and in Redis (`mark`);
  * 2. drops their shared copies: the entity entries, the answers tagged with them;
- * 3. publishes their names on Redis (`publish`): every replica drops its memory's copies.
+ * 3. publishes their names on Redis (`publish`): every replica drops its memory's copies,
+ *    and says so; the writer waits for every replica Redis delivered the message to (within
+ *    the cache timeout), so that a request sent after the write's answer finds no old copy.
  *
  * A read that began before a write must not store what it read, or it would put the old
  * entity back: a store checks the marks after it has written, and deletes what it wrote when
@@ -56,6 +63,8 @@ export class Invalidation {
   private heardBefore = false;
   private firstHeard: () => void = () => undefined;
   private readonly retries = new Set<NodeJS.Timeout>();
+  /** Invalidations published and not yet confirmed by every replica that heard them, by id. */
+  private readonly unconfirmed = new Map<string, { confirmed: number; needed: number; done(): void }>();
 
   constructor(
     private readonly redis: RedisClientType | undefined,
@@ -120,11 +129,27 @@ export class Invalidation {
     await withTimeout(batch.exec(), this.options.timeoutMs, 'Redis MULTI (changes)');
   }
 
-  /** Tells every other replica that `entities` changed: each drops its memory's copies. */
+  /**
+   * Tells every replica that `entities` changed, and waits until each one Redis delivered the
+   * message to has dropped its memory's copies (this one's own subscription included). A
+   * replica that does not say so within the cache timeout is logged, not waited for further.
+   */
   async publish(entities: readonly string[]): Promise<void> {
     if (!this.redis || entities.length === 0) return;
-    const message = JSON.stringify({ from: this.replica, entities });
-    await withTimeout(this.redis.publish(CHANNEL, message), this.options.timeoutMs, 'Redis PUBLISH');
+    const id = randomUUID();
+    const waiting = { confirmed: 0, needed: Number.POSITIVE_INFINITY, done: () => undefined as void };
+    const confirmed = new Promise<void>((resolve) => (waiting.done = resolve));
+    this.unconfirmed.set(id, waiting);
+    try {
+      const message = JSON.stringify({ from: this.replica, id, entities });
+      waiting.needed = await withTimeout(this.redis.publish(CHANNEL, message), this.options.timeoutMs, 'Redis PUBLISH');
+      if (waiting.confirmed >= waiting.needed) return;
+      await withTimeout(confirmed, this.options.timeoutMs, 'replicas confirming').catch(() =>
+        this.log.warn({ replicas: waiting.needed, confirmed: waiting.confirmed }, 'not every replica confirmed an invalidation in time; they drop their copies when they hear it'),
+      );
+    } finally {
+      this.unconfirmed.delete(id);
+    }
   }
 
   /** Runs `invalidate` again after a pause, and again with longer pauses while it fails: an invalidation Redis did not take. */
@@ -160,6 +185,7 @@ export class Invalidation {
       if (!this.channelOpen) {
         this.channelOpen = true;
         await subscriber.subscribe(CHANNEL, (message) => this.heard(message));
+        await subscriber.subscribe(acksOf(this.replica), (id) => this.confirmed(id));
       }
     } catch {
       this.channelOpen = false;
@@ -174,15 +200,24 @@ export class Invalidation {
     this.firstHeard();
   }
 
+  /** Drops what another replica's write changed (this one's own has been dropped already), and says so to the writer. */
   private heard(message: string): void {
-    let parsed: { from?: unknown; entities?: unknown };
+    let parsed: { from?: unknown; id?: unknown; entities?: unknown };
     try {
       parsed = JSON.parse(message) as typeof parsed;
     } catch {
       return;
     }
-    if (parsed.from === this.replica || !Array.isArray(parsed.entities)) return;
-    this.drop(parsed.entities.filter((entity): entity is string => typeof entity === 'string'));
+    if (typeof parsed.from !== 'string' || !Array.isArray(parsed.entities)) return;
+    if (parsed.from !== this.replica) this.drop(parsed.entities.filter((entity): entity is string => typeof entity === 'string'));
+    if (typeof parsed.id === 'string') this.redis?.publish(acksOf(parsed.from), parsed.id).catch(() => undefined);
+  }
+
+  private confirmed(id: string): void {
+    const waiting = this.unconfirmed.get(id);
+    if (!waiting) return;
+    waiting.confirmed += 1;
+    if (waiting.confirmed >= waiting.needed) waiting.done();
   }
 
   /** Records the change and tells the listeners; an empty list means "everything". */

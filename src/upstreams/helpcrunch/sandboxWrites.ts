@@ -8,8 +8,9 @@ import type { HelpCrunchDataset, RawCustomer } from './sandboxData';
  * - `PUT` / `PATCH /customers/{id}` (update-customer-v1): "PUT - replaces values for a set of
  *   fields in the request body. Fields that are not mentioned in the body would be set as null.
  *   PATCH - updates values for a set of fields in the request body only"; 200 with the customer;
- * - `PUT /customers/{id}/tags` (tag-customer-v1): appends the tags, creating a new one with the
- *   default colour #c377e0; `DELETE /customers/{id}/tags` (untag-customer-v1) removes them by name;
+ * - `PUT /customers/{id}/tags` (tag-customer-v1): appends the tags; a tag the account does not have
+ *   yet is created, with the colour given or the default #c377e0, and one it has keeps its colour
+ *   unless another is given; `DELETE /customers/{id}/tags` (untag-customer-v1) removes them by name;
  * - `DELETE /customers/{id}` (delete-customer-v1): 200 with "Ok".
  * A value of the wrong type, an email that is not one ("must be a valid email") and a `userId`
  * another customer has ("unique user ID") are 400s naming the field; an unknown id is a 404.
@@ -21,7 +22,7 @@ export function customerWrite(call: RecordedCall, url: URL, dataset: HelpCrunchD
   const id = /^\d+$/.test(path[1]!) ? Number(path[1]) : undefined;
   const customer = id === undefined ? undefined : dataset.customers.get(id);
   if (!customer) return notFound('Customer not found');
-  if (path[2]) return call.method === 'PUT' ? tag(customer, call.body) : call.method === 'DELETE' ? untag(customer, call.body) : undefined;
+  if (path[2]) return call.method === 'PUT' ? tag(customer, call.body, dataset) : call.method === 'DELETE' ? untag(customer, call.body, dataset) : undefined;
   if (call.method === 'DELETE') {
     dataset.customers.delete(customer.id);
     return { body: 'Ok' };
@@ -89,7 +90,7 @@ function apply(customer: RawCustomer, body: unknown, dataset: HelpCrunchDataset)
     customer.customData = customData;
   }
   if ('tags' in given) {
-    const tags = tagsOf(given.tags);
+    const tags = tagsOf(given.tags, dataset);
     if (!tags) return invalid('tags', 'tags must be an array of {name, color}');
     customer.tags = merged([], tags);
   }
@@ -107,11 +108,21 @@ function customDataOf(value: unknown): Record<string, unknown> | null | undefine
   return typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 }
 
-function tagsOf(value: unknown): Array<{ name: string; color: string }> | undefined {
+/** The tags of a write's body, each with its colour: the one given, the account's for a tag it has, or the default. */
+function tagsOf(value: unknown, dataset: HelpCrunchDataset): Array<{ name: string; color: string }> | undefined {
   if (!Array.isArray(value)) return undefined;
   const tags = value.map((tag) => tag as { name?: unknown; color?: unknown });
   if (!tags.every((tag) => typeof tag?.name === 'string' && tag.name !== '' && (tag.color === undefined || typeof tag.color === 'string'))) return undefined;
-  return tags.map((tag) => ({ name: tag.name as string, color: (tag.color as string | undefined) ?? DEFAULT_TAG_COLOR }));
+  return tags.map((tag) => ({ name: tag.name as string, color: (tag.color as string | undefined) ?? accountColor(dataset, tag.name as string) ?? DEFAULT_TAG_COLOR }));
+}
+
+/** The colour of a tag the account has, on any of its customers. */
+function accountColor(dataset: HelpCrunchDataset, name: string): string | undefined {
+  for (const customer of dataset.customers.values()) {
+    const tag = ((customer.tags as Array<{ name: string; color?: string }> | null) ?? []).find((kept) => kept.name === name);
+    if (tag?.color) return tag.color;
+  }
+  return undefined;
 }
 
 /** The customer's tags with `added` appended, each name once (names are case-sensitive). */
@@ -121,15 +132,15 @@ function merged(current: unknown, added: Array<{ name: string; color: string }>)
   return tags;
 }
 
-function tag(customer: RawCustomer, body: unknown): FakeReply {
-  const tags = tagsOf((body as { tags?: unknown } | null)?.tags);
+function tag(customer: RawCustomer, body: unknown, dataset: HelpCrunchDataset): FakeReply {
+  const tags = tagsOf((body as { tags?: unknown } | null)?.tags, dataset);
   if (!tags || tags.length === 0) return invalid('tags', 'tags must be a non-empty array of {name, color}');
   customer.tags = merged(customer.tags, tags);
   return { body: customer };
 }
 
-function untag(customer: RawCustomer, body: unknown): FakeReply {
-  const tags = tagsOf((body as { tags?: unknown } | null)?.tags);
+function untag(customer: RawCustomer, body: unknown, dataset: HelpCrunchDataset): FakeReply {
+  const tags = tagsOf((body as { tags?: unknown } | null)?.tags, dataset);
   if (!tags || tags.length === 0) return invalid('tags', 'tags must be a non-empty array of {name}');
   const names = new Set(tags.map((tag) => tag.name));
   customer.tags = ((customer.tags as Array<{ name: string }> | null) ?? []).filter((kept) => !names.has(kept.name));
