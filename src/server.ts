@@ -188,7 +188,6 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         // Each tenant's answer differs: no shared HTTP cache may serve one tenant another's.
         headers: config.allowCredentialHeaders ? { vary: credentialHeaders.names.join(', ') } : {},
         tracing,
-        invalidation,
         scopesOf: (headers) => {
           try {
             return cacheScopes(services, credentialsOf(headers));

@@ -19,7 +19,7 @@ const refused = () => new UpstreamError('UPSTREAM_UNAUTHENTICATED', 'no', { serv
 
 function setUp(ttl = { foundSeconds: 60, notFoundSeconds: 10, historySeconds: 30, staleSeconds: 600 }) {
   const cache = new EntityCache(new InMemoryLRUCache<string>(), ttl);
-  const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), held: new HeldEntities(undefined), metrics: new Metrics(), tracer: trace.getTracer('test') };
+  const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), held: new HeldEntities(), metrics: new Metrics(), tracer: trace.getTracer('test') };
   const asked: number[][] = [];
   const batch = (ids: number[], fetch: (missing: number[]) => Promise<Map<number, Outcome<Thing>>>) =>
     cachedBatch<Thing>({

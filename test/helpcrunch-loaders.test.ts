@@ -33,7 +33,7 @@ function requestLoaders(cache = new EntityCache(new InMemoryLRUCache<string>(), 
   const config = loadServerConfig({ NODE_ENV: 'test', HELPCRUNCH_API_URL: sandbox.url, HELPCRUNCH_API_KEY: KEY, HELPCRUNCH_RATE_LIMIT_PER_MINUTE: '100000' });
   const metrics = new Metrics();
   const client = helpcrunchAccounts(config.upstreams.helpcrunch, config, { connection, redis: undefined, logger: createLogger('silent', []), metrics, tracer: trace.getTracer('test') })(KEY, 'fp');
-  const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), held: new HeldEntities(undefined), metrics, tracer: trace.getTracer('test') };
+  const request = { call: { requestId: 'r-1', upstreamCalls: {} }, stale: new StaleEntities(), held: new HeldEntities(), metrics, tracer: trace.getTracer('test') };
   return createHelpCrunchLoaders(client, cache, 'fp', request);
 }
 

@@ -1,9 +1,6 @@
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { BackgroundWrites } from './backgroundWrites';
+import { removeFrom, type RemovingStore } from './failSafeCache';
 import type { Invalidation } from './invalidation';
-
-/** A store that may say when a delete failed (FailSafeCache's `remove`), as a write dropping what it changed must know. */
-export type EntityStore = KeyValueCache<string> & { remove?(key: string): Promise<void> };
 
 /** A cached lookup: `value` is null when the upstream said the entity does not exist. */
 export interface Cached<T> {
@@ -39,7 +36,7 @@ export class EntityCache {
   private readonly writes = new BackgroundWrites();
 
   constructor(
-    private readonly store: EntityStore,
+    private readonly store: RemovingStore,
     readonly ttl: EntityCacheTtl,
     /** Tells of writes: an entry read before its entity was written is not kept. */
     private readonly invalidation?: Invalidation,
@@ -58,10 +55,12 @@ export class EntityCache {
    * Starts storing a found entity, fresh for `ttlSeconds` (default: the found TTL) and kept
    * for the stale window after that, or a null, fresh for the shorter not-found TTL and not
    * kept past it. Returns at once: an answer never waits for the store, nor for the serialising.
-   * `readSince` is when the value's read began: when the entity was written since, the entry
-   * is dropped again (see Invalidation), so that a read never puts back what a write replaced.
+   * `readSince` is when the value's read began: when the entity was written since, it is not
+   * stored, or dropped again once stored (see Invalidation), so that a read never puts back
+   * what a write replaced.
    */
   setBehind<T>(key: string, value: T | null, ttlSeconds?: number, now = Date.now(), readSince?: number): void {
+    if (readSince !== undefined && this.invalidation?.changedSince([key], readSince)) return;
     // Serialising and storing wait for the next turn of the event loop, after the answer has
     // gone out. A write that fails (a value that cannot be serialised included) is skipped.
     this.writes.track(
@@ -74,7 +73,7 @@ export class EntityCache {
 
   /** Drops these entries, stale copies included: what a write changed is read afresh. Rejects when the store did not. */
   async delete(keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map((key) => (this.store.remove ? this.store.remove(key) : this.store.delete(key))));
+    await Promise.all(keys.map((key) => removeFrom(this.store, key)));
   }
 
   /** Resolves once every write started so far has ended: shutdown waits for it before the store closes. */

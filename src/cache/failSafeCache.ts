@@ -3,6 +3,14 @@ import type { Logger } from '../logger';
 import type { CacheLayer, Metrics } from '../metrics';
 import { withTimeout } from './withTimeout';
 
+/** A store that may say when a delete failed (FailSafeCache's `remove`), as a write dropping what it changed must know. */
+export type RemovingStore = KeyValueCache<string> & { remove?(key: string): Promise<void> };
+
+/** Deletes `key`, rejecting when the store says the delete failed (one that cannot say is taken at its word). */
+export async function removeFrom(store: RemovingStore, key: string): Promise<void> {
+  await (store.remove ? store.remove(key) : store.delete(key));
+}
+
 /**
  * A cache that can never fail a query: an operation that throws or takes longer than the
  * timeout counts as a miss (or a skipped write). Failures are logged when the cache starts

@@ -242,20 +242,13 @@ function markOf(entity: string): string {
 /**
  * The entities one request's answer holds, by their entity-cache keys, and when it began
  * to read them: its answer is tagged with them, and neither it nor an entity it read is
- * stored when one of them was written meanwhile.
+ * stored when one of them was written meanwhile (`since`: see the caches' `set`).
  */
 export class HeldEntities {
   readonly since = Date.now();
   readonly entities = new Set<string>();
 
-  constructor(private readonly invalidation: Invalidation | undefined) {}
-
   hold(entity: string): void {
     this.entities.add(entity);
-  }
-
-  /** Whether one of `entities` (by default all this request holds) was written since the request began, as this replica has heard. */
-  changed(entities: Iterable<string> = this.entities): boolean {
-    return this.invalidation?.changedSince(entities, this.since) ?? false;
   }
 }

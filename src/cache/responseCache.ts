@@ -4,6 +4,7 @@ import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { RedisClientType } from '@keyv/redis';
 import { LRUCache } from 'lru-cache';
 import { BackgroundWrites } from './backgroundWrites';
+import { removeFrom, type RemovingStore } from './failSafeCache';
 import type { Invalidation } from './invalidation';
 import { MAX_PERSISTED_QUERY_BYTES } from './persistedQueries';
 import { withTimeout } from './withTimeout';
@@ -31,7 +32,7 @@ interface LocalAnswer extends CachedResponse {
 
 export interface ResponseCacheOptions {
   /** The store every replica reads (a miss when it fails); undefined when there is none. */
-  shared: KeyValueCache<string> | undefined;
+  shared: RemovingStore | undefined;
   /** The shared store's Redis, where the answers holding each entity are listed. */
   redis?: RedisClientType;
   /** What else the answers depend on: changes of schema or limits start afresh. */
@@ -95,7 +96,7 @@ export class ResponseCache {
   });
   /** The keys of the answers in this replica's memory that hold each entity. */
   private readonly byEntity = new Map<string, Set<string>>();
-  private readonly shared: KeyValueCache<string> | undefined;
+  private readonly shared: RemovingStore | undefined;
   private readonly writes = new BackgroundWrites();
   /** What the JSON bodies sent lately asked for, by their text. */
   private readonly bodies = new LRUCache<string, string>({ maxSize: 1_048_576, sizeCalculation: (asked, text) => text.length + asked.length + 64 });
@@ -188,10 +189,10 @@ export class ResponseCache {
   set(
     key: string,
     answer: { body: string; cacheControl: string; operationName: string | undefined; maxAgeSeconds: number },
-    held: { entities: readonly string[]; since: number } = { entities: [], since: Date.now() },
+    held: { entities: Iterable<string>; since: number } = { entities: [], since: Date.now() },
     now = Date.now(),
   ): void {
-    const { entities } = held;
+    const entities = [...held.entities];
     if (this.options.invalidation?.changedSince(entities, held.since)) return;
     const entry: CachedResponse = {
       body: answer.body,
@@ -214,9 +215,9 @@ export class ResponseCache {
     if (!redis || !this.shared || entities.length === 0) return;
     const lists = entities.map(answersOf);
     const members = await withTimeout(Promise.all(lists.map((list) => redis.sMembers(list))), timeoutMs, 'Redis SMEMBERS');
-    const shared = this.shared as KeyValueCache<string> & { remove?(key: string): Promise<void> };
+    const shared = this.shared;
     const answers = [...new Set(members.flat())];
-    await withTimeout(Promise.all(answers.map((answer) => (shared.remove ? shared.remove(answer) : shared.delete(answer)))), timeoutMs, 'answers delete');
+    await withTimeout(Promise.all(answers.map((answer) => removeFrom(shared, answer))), timeoutMs, 'answers delete');
     // Only what was read leaves each list: an answer stored meanwhile keeps its tag for the next write.
     await withTimeout(Promise.all(lists.map((list, index) => (members[index]!.length > 0 ? redis.sRem(list, members[index]!) : 0))), timeoutMs, 'Redis SREM');
   }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import cors from 'cors';
-import { HeldEntities, type Invalidation } from '../cache/invalidation';
+import { HeldEntities } from '../cache/invalidation';
 import type { CacheableAnswer, CachedResponse, GraphQLParams, ResponseCache } from '../cache/responseCache';
 import type { Context } from '../context';
 import type { Metrics } from '../metrics';
@@ -25,8 +25,6 @@ export interface GraphQLRouteOptions {
    */
   scopesOf(headers: IncomingHttpHeaders): string[] | undefined;
   createContext(req: IncomingMessage, cacheable: CacheableAnswer, held: HeldEntities): Promise<Context>;
-  /** Tells what was written since a request began: its answer is then not stored. */
-  invalidation: Invalidation;
   /** Headers every GraphQL answer carries (`Vary` on the credential headers, when they are allowed). */
   headers: Record<string, string>;
   tracing: Tracing;
@@ -110,7 +108,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
 
     setAnswerHeaders(req, res);
     const cacheable: CacheableAnswer = {};
-    const held = new HeldEntities(options.invalidation);
+    const held = new HeldEntities();
     const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers: headerMapOf(req.headers), search, body: body() };
     const answer = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => options.createContext(req, cacheable, held) });
 
@@ -124,7 +122,7 @@ export function graphqlRoute(options: GraphQLRouteOptions): Route {
         responseCache.set(
           key,
           { body: answer.body.string, cacheControl, operationName: cacheable.operationName, maxAgeSeconds: cacheable.maxAgeSeconds },
-          { entities: [...held.entities], since: held.since },
+          held,
         );
       }
       return;

@@ -17,7 +17,7 @@ export interface LoaderRequest {
   call: CallOptions;
   /** Where entities served from a stale entry are recorded, for the response to say so. */
   stale: StaleEntities;
-  /** The entities the answer holds, for the response cache's tags; and whether one was written since the request began. */
+  /** The entities the answer holds, for the response cache's tags, and since when it reads them. */
   held: HeldEntities;
   metrics: Metrics;
   tracer: Tracer;
@@ -80,8 +80,8 @@ async function batch<V, K extends number | string>(options: CachedBatchOptions<V
 
   for (const id of missing) {
     const outcome = fetched.get(id);
-    // What was read before a write to it ended may be the old: it is not stored.
-    if (outcome === undefined || outcome instanceof Error || request.held.changed([keyFor(id)])) continue;
+    if (outcome === undefined || outcome instanceof Error) continue;
+    // Read since the request began: what a write meanwhile replaced is not stored.
     cache.setBehind(keyFor(id), outcome, outcome === null ? undefined : options.foundTtlSeconds?.(outcome), undefined, request.held.since);
   }
 

@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import { UpstreamError } from '../../errors';
 import type { CallPolicy } from '../../transport/callPolicy';
 import type { CallOptions, HttpResponse, UpstreamConnection } from '../../transport/http';
-import { helpcrunchError } from './errors';
+import { helpcrunchError, refusalsOf, type Refusal } from './errors';
 import { customerListSchema, customerPageSchema, customerSchema, type Customer, type CustomerPage } from './customer';
 import { chatPageSchema, chatSchema, messagePageSchema, type Chat, type ChatPage, type MessagePage } from './chat';
-import { wireErrorBodySchema, type ChatSearchRequest, type CustomerWrite, type SearchRequest, type TagWrite } from './wire';
+import type { ChatSearchRequest, CustomerWrite, SearchRequest, TagWrite } from './wire';
 
 /** HelpCrunch documents 100 as the page size; it is also the most filters we put in one search. */
 export const SEARCH_PAGE_SIZE = 100;
@@ -15,13 +15,6 @@ export interface HelpCrunchClientOptions {
   connection: UpstreamConnection;
   /** This account's limits, retries and circuit breaker. */
   policy: CallPolicy;
-}
-
-/** HelpCrunch's refusal of one part of a write's body: the field (or entity) its error names, and what it said. */
-export interface Refusal {
-  /** The error's code when it names a field (`email`, `userId`); undefined when it names none. */
-  field: string | undefined;
-  message: string;
 }
 
 /** What a write answered: the customer it left, HelpCrunch's refusals of its input (a 400), or null when there is no such customer (a 404). */
@@ -172,17 +165,4 @@ export class HelpCrunchClient {
     }
     return parsed.data;
   }
-}
-
-/** A 400's `{"errors":[{"code":"invalid_request"}, {"code":"email","message":…}]}`: each entry but the generic one. */
-function refusalsOf(body: unknown): Refusal[] {
-  const parsed = wireErrorBodySchema.safeParse(body);
-  const entries = parsed.success ? parsed.data.errors : [];
-  const specific = entries.filter((entry) => entry.code !== 'invalid_request');
-  const chosen = specific.length > 0 ? specific : entries;
-  const refusals = chosen.map((entry) => ({
-    field: typeof entry.code === 'string' && entry.code !== 'invalid_request' ? entry.code : undefined,
-    message: typeof entry.message === 'string' ? entry.message : 'HelpCrunch refused this value',
-  }));
-  return refusals.length > 0 ? refusals : [{ field: undefined, message: 'HelpCrunch refused the write' }];
 }

@@ -30,13 +30,36 @@ function errorCodeForStatus(status: number): UpstreamErrorCode {
   return 'UPSTREAM_BAD_RESPONSE';
 }
 
-function describeErrorBody(body: unknown): { code?: string; message?: string } {
+/** HelpCrunch's refusal of one part of a write's body: the field (or entity) its error names, and what it said. */
+export interface Refusal {
+  /** The error's code when it names a field (`email`, `userId`); undefined when it names none. */
+  field: string | undefined;
+  message: string;
+}
+
+/** A write's 400, `{"errors":[{"code":"invalid_request"}, {"code":"email","message":…}]}`: each entry but the generic one. */
+export function refusalsOf(body: unknown): Refusal[] {
+  const entries = errorEntries(body);
+  const specific = entries.filter((entry) => entry.code !== 'invalid_request');
+  const refusals = (specific.length > 0 ? specific : entries).map((entry) => ({
+    field: entry.code !== 'invalid_request' ? entry.code : undefined,
+    message: entry.message ?? 'HelpCrunch refused this value',
+  }));
+  return refusals.length > 0 ? refusals : [{ field: undefined, message: 'HelpCrunch refused the write' }];
+}
+
+/** The entries of an `{"errors":[...]}` body, each code and message when it is text; none when the body is not one. */
+function errorEntries(body: unknown): Array<{ code?: string; message?: string }> {
   const parsed = wireErrorBodySchema.safeParse(body);
-  if (!parsed.success) return {};
-  const entries = parsed.data.errors.map((entry) => ({
+  if (!parsed.success) return [];
+  return parsed.data.errors.map((entry) => ({
     code: typeof entry.code === 'string' ? entry.code : undefined,
     message: typeof entry.message === 'string' ? entry.message : undefined,
   }));
+}
+
+function describeErrorBody(body: unknown): { code?: string; message?: string } {
+  const entries = errorEntries(body);
   const specific = [...entries].reverse().find((entry) => entry.code && entry.code !== 'invalid_request');
   const chosen = specific ?? entries[0];
   return { code: chosen?.code, message: chosen?.message ?? entries.find((e) => e.message)?.message };

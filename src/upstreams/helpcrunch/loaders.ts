@@ -120,7 +120,7 @@ export function createHelpCrunchLoaders(client: HelpCrunchClient, cache: EntityC
       const key = keyOf(id);
       held.hold(key);
       customers.clear(id).prime(id, customer);
-      if (!held.changed([key])) cache.setBehind(key, customer, undefined, undefined, held.since);
+      cache.setBehind(key, customer, undefined, undefined, held.since);
     }
   };
 

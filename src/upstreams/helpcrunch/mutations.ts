@@ -84,7 +84,7 @@ async function customerWrite<B, T>(context: HelpCrunchContext, info: GraphQLReso
         }
         if ('refused' in answer) return { value: null, userErrors: refusedInput(answer.refused, write.refusedAt.path, write.refusedAt.fields) };
         const customer = write.after(answer.done);
-        await context.writes.invalidate(entitiesOf(scope, [before ?? null, customer, customer ?? (id === undefined ? null : { id: String(id) })]), customer ? [[customerEntity(scope, customer.id), customer]] : []);
+        await context.writes.invalidate(entitiesOf(scope, [before ?? null, customer ?? (id === undefined ? null : { id: String(id) })]), customer ? [[customerEntity(scope, customer.id), customer]] : []);
         return { value: answer.done, userErrors: [] };
       },
     });

@@ -4,7 +4,7 @@
  */
 import type { CreateCustomerInput, CustomerUserErrorCode, TagInput, UpdateCustomerInput } from '../../generated/resolvers-types';
 import { parseId } from '../../graphql/lookups';
-import type { Refusal } from './client';
+import type { Refusal } from './errors';
 import type { Customer } from './customer';
 import type { CustomerWrite, TagWrite } from './wire';
 
